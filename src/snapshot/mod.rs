@@ -1,0 +1,12 @@
+//! The snapshot file format (docs/FORMAT.md, version 1): its records as Rust types, and the reader
+//! that turns a file into a [`crate::graph::Graph`].
+//!
+//! The format is one JSON document with one record per line. The reader splits lines with memchr,
+//! checks the first line (format and version) before anything else, then parses the object lines in
+//! parallel chunks. Every error names the file and the 1-based line.
+
+mod read;
+mod records;
+
+pub use read::{load, load_bytes};
+pub use records::{Extra, Header, RootKind, Trailer, FORMAT_VERSION};

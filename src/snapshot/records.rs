@@ -1,0 +1,149 @@
+//! Records of the snapshot format as serde types. Unknown fields are ignored everywhere, so a newer
+//! writer can add fields without a new format version.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The one format version this analyzer reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// Largest `size` accepted for one object: 2^48 bytes (256 TiB). Anything above is a corrupt file.
+pub const MAX_OBJECT_SIZE: u64 = 1 << 48;
+
+/// Line 2: the process the snapshot was taken from.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct Header {
+    pub python: String,
+    pub implementation: String,
+    pub pid: u64,
+    pub argv: Vec<String>,
+    /// Unix time when the dump started.
+    pub time: f64,
+    pub time_iso: String,
+    pub rss: Option<u64>,
+    pub peak_rss: Option<u64>,
+    pub gc: serde_json::Value,
+    pub agent: String,
+    pub walker: String,
+    pub pointer_size: u64,
+    pub redact: bool,
+    pub libraries: BTreeMap<String, String>,
+    pub layout: BTreeMap<String, u64>,
+}
+
+/// The last line: written only when the dump finished.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct Trailer {
+    pub objects: u64,
+    pub edges: u64,
+    pub seconds: f64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RootKind {
+    /// The `sys.modules` dict.
+    Modules,
+    /// A frame of a thread's current stack.
+    Frame,
+    /// Nothing in the snapshot refers to it: held from C, or garbage.
+    Unreferenced,
+}
+
+impl RootKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "modules" => Some(RootKind::Modules),
+            "frame" => Some(RootKind::Frame),
+            "unreferenced" => Some(RootKind::Unreferenced),
+            _ => None,
+        }
+    }
+}
+
+/// `[id, kind, name]` in the `roots` line.
+#[derive(Debug, Deserialize)]
+#[serde(expecting = "a root as [id, kind, name]")]
+pub(crate) struct RootRecord(pub u64, pub String, #[serde(default)] pub String);
+
+/// One object line: `[id, type, size, refs, labels, extra]`.
+#[derive(Debug, Deserialize)]
+#[serde(expecting = "an object record [id, type, size, refs, labels, extra]")]
+pub(crate) struct ObjectRecord(
+    pub u64,
+    pub u64,
+    pub i64,
+    pub Vec<u64>,
+    #[serde(default)] pub Vec<u32>,
+    #[serde(default)] pub Option<Extra>,
+);
+
+/// Optional per-object fields; see docs/FORMAT.md for each key.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
+#[serde(default)]
+pub struct Extra {
+    /// Name of a module, type, function, code object or frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    /// How instance attributes are stored: dict, inline, slots, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a: Option<String>,
+    /// Inline attribute storage bytes that `sys.getsizeof` leaves out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub i: Option<u64>,
+    /// Why `size` is 0 (e.g. `sizeof` raised).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    /// On a type: it defines `__del__`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub d: Option<bool>,
+    /// `hash()` of an exact `str`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub h: Option<i64>,
+    /// Length of a str/bytes/bytearray.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l: Option<u64>,
+    /// Native bytes owned outside `sys.getsizeof`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nb: Option<u64>,
+    /// Device of the native bytes (`cpu`, `cuda:0`, `file`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dev: Option<String>,
+    /// numpy/torch dtype.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dt: Option<String>,
+    /// Shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sh: Option<Vec<u64>>,
+    /// numpy owndata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own: Option<bool>,
+}
+
+impl Extra {
+    /// Whether anything beyond `h` and `l` is set: those two are kept in compact side arrays.
+    pub(crate) fn has_rich_fields(&self) -> bool {
+        self.n.is_some()
+            || self.a.is_some()
+            || self.i.is_some()
+            || self.e.is_some()
+            || self.d.is_some()
+            || self.nb.is_some()
+            || self.dev.is_some()
+            || self.dt.is_some()
+            || self.sh.is_some()
+            || self.own.is_some()
+    }
+
+    /// Native bytes that count as heap (cpu), or 0.
+    pub fn heap_native_bytes(&self) -> u64 {
+        match (self.nb, self.dev.as_deref()) {
+            (Some(nb), None | Some("cpu")) => nb,
+            _ => 0,
+        }
+    }
+}
