@@ -4,11 +4,12 @@
 
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::{Graph, LabelIndex, Node, Root, TypeIndex, TypeInfo};
 use crate::error::{Error, Result};
-use crate::snapshot::{Extra, Header, RootKind, Trailer};
+use crate::snapshot::{AttrStorage, Extra, Header, RootKind, Trailer};
 
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
@@ -19,15 +20,18 @@ pub struct GraphBuilder {
     pub(crate) ids: Vec<u64>,
     pub(crate) type_ids: Vec<u64>,
     pub(crate) getsizeof: Vec<u64>,
-    /// CSR offsets into `refs`/`ref_labels`, one more than there are objects.
-    pub(crate) ref_start: Vec<u64>,
-    pub(crate) refs: Vec<u64>,
-    pub(crate) ref_labels: Vec<LabelIndex>,
+    /// How many refs each object has; the refs themselves follow in `segments`, in object order.
+    pub(crate) ref_counts: Vec<u32>,
+    /// Refs (ids as written) and their labels, in segments so that parallel parsing never copies
+    /// them into one array before `build` turns them into node indexes.
+    pub(crate) segments: Vec<(Vec<u64>, Vec<LabelIndex>)>,
     pub(crate) labels: Vec<Box<str>>,
     label_index: FxHashMap<Box<str>, LabelIndex>,
     pub(crate) extra: FxHashMap<Node, Extra>,
     pub(crate) str_hash: Vec<(Node, i64)>,
     pub(crate) lengths: Vec<(Node, u64)>,
+    pub(crate) attrs: Vec<(Node, AttrStorage)>,
+    pub(crate) inline: Vec<(Node, u64)>,
     pub(crate) roots: Vec<(u64, RootKind, String)>,
     /// Names for type ids whose type object is not a node (hand-drawn test graphs).
     type_names: FxHashMap<u64, String>,
@@ -36,7 +40,6 @@ pub struct GraphBuilder {
 impl GraphBuilder {
     pub fn new() -> Self {
         GraphBuilder {
-            ref_start: vec![0],
             labels: vec!["".into()],
             ..Default::default()
         }
@@ -48,16 +51,20 @@ impl GraphBuilder {
         self.ids.push(id);
         self.type_ids.push(type_id);
         self.getsizeof.push(size);
-        self.ref_start.push(self.refs.len() as u64);
+        self.ref_counts.push(0);
         n
     }
 
     /// Adds a ref from the last object added.
     pub fn add_ref(&mut self, to_id: u64, label: &str) {
         let l = self.intern_label(label);
-        self.refs.push(to_id);
-        self.ref_labels.push(l);
-        *self.ref_start.last_mut().expect("add_object first") = self.refs.len() as u64;
+        if self.segments.is_empty() {
+            self.segments.push(Default::default());
+        }
+        let seg = self.segments.last_mut().expect("one segment");
+        seg.0.push(to_id);
+        seg.1.push(l);
+        *self.ref_counts.last_mut().expect("add_object first") += 1;
     }
 
     pub fn intern_label(&mut self, label: &str) -> LabelIndex {
@@ -84,6 +91,12 @@ impl GraphBuilder {
         if let Some(l) = extra.l {
             self.lengths.push((n, l));
         }
+        if let Some(a) = &extra.a {
+            self.attrs.push((n, AttrStorage::parse(a)));
+        }
+        if let Some(i) = extra.i {
+            self.inline.push((n, i));
+        }
         if extra.has_rich_fields() {
             self.extra.insert(n, extra);
         }
@@ -100,12 +113,13 @@ impl GraphBuilder {
 
     pub fn build(self) -> Result<Graph> {
         let GraphBuilder {
-            path, header, trailer, first_object_line, ids, type_ids, getsizeof, ref_start, refs,
-            ref_labels, labels, extra, mut str_hash, mut lengths, roots, type_names, ..
+            path, header, trailer, first_object_line, ids, type_ids, getsizeof, ref_counts, segments,
+            labels, extra, mut str_hash, mut lengths, mut attrs, mut inline, roots, type_names, ..
         } = self;
         let n = ids.len();
         let line_of = |node: usize| if first_object_line == 0 { 0 } else { first_object_line + node };
-        if n > u32::MAX as usize - 1 || refs.len() > u32::MAX as usize {
+        let total_refs: usize = segments.iter().map(|s| s.0.len()).sum();
+        if n > u32::MAX as usize - 1 || total_refs > u32::MAX as usize {
             return Err(Error::bad_input(&path, 0, "too many objects or refs for one snapshot (over 4 billion)"));
         }
 
@@ -121,16 +135,23 @@ impl GraphBuilder {
         }
         let lookup = |id: u64| by_id.binary_search_by_key(&id, |&(i, _)| i).ok().map(|k| by_id[k].1);
 
-        // Resolve refs; drop (and count) those to ids that are not in the snapshot.
+        // Resolve refs to node indexes, segment by segment in parallel (binary search in `by_id`);
+        // then drop (and count) those to ids that are not in the snapshot.
+        let resolved: Vec<Vec<Node>> = segments
+            .par_iter()
+            .map(|(refs, _)| refs.iter().map(|&id| lookup(id).unwrap_or(Node::MAX)).collect())
+            .collect();
         let mut edge_start = Vec::with_capacity(n + 1);
-        let mut edge_to = Vec::with_capacity(refs.len());
-        let mut edge_label = Vec::with_capacity(refs.len());
+        let mut edge_to = Vec::with_capacity(total_refs);
+        let mut edge_label = Vec::with_capacity(total_refs);
         let mut dangling_refs = 0u64;
         edge_start.push(0u32);
+        let mut flat = resolved
+            .iter()
+            .zip(&segments)
+            .flat_map(|(to, (_, l))| to.iter().copied().zip(l.iter().copied()));
         for node in 0..n {
-            let (a, b) = (ref_start[node] as usize, ref_start[node + 1] as usize);
-            for k in a..b {
-                let l = ref_labels[k];
+            for (to, l) in flat.by_ref().take(ref_counts[node] as usize) {
                 if l as usize >= labels.len() {
                     return Err(Error::bad_input(
                         &path,
@@ -138,16 +159,18 @@ impl GraphBuilder {
                         format!("label index `{l}` is past the end of the labels table ({} labels)", labels.len()),
                     ));
                 }
-                match lookup(refs[k]) {
-                    Some(t) => {
-                        edge_to.push(t);
-                        edge_label.push(l);
-                    }
-                    None => dangling_refs += 1,
+                if to == Node::MAX {
+                    dangling_refs += 1;
+                } else {
+                    edge_to.push(to);
+                    edge_label.push(l);
                 }
             }
             edge_start.push(edge_to.len() as u32);
         }
+        drop(flat);
+        drop(resolved);
+        drop(segments);
 
         // Intern types in order of first use, so type indexes are deterministic.
         let mut type_index: FxHashMap<u64, TypeIndex> = FxHashMap::default();
@@ -168,12 +191,14 @@ impl GraphBuilder {
             type_of.push(t);
         }
 
-        let shallow: Vec<u64> = (0..n)
-            .map(|i| {
-                let e = extra.get(&(i as Node));
-                getsizeof[i] + e.and_then(|e| e.i).unwrap_or(0) + e.map_or(0, Extra::heap_native_bytes)
-            })
-            .collect();
+        inline.sort_unstable();
+        let mut shallow = getsizeof.clone();
+        for &(node, bytes) in &inline {
+            shallow[node as usize] += bytes;
+        }
+        for (&node, e) in &extra {
+            shallow[node as usize] += e.heap_native_bytes();
+        }
 
         let mut root_list: Vec<Root> = Vec::new();
         for (id, kind, name) in roots {
@@ -198,6 +223,7 @@ impl GraphBuilder {
 
         str_hash.sort_unstable();
         lengths.sort_unstable();
+        attrs.sort_unstable_by_key(|&(node, _)| node);
         Ok(Graph {
             path,
             header,
@@ -214,6 +240,8 @@ impl GraphBuilder {
             extra,
             str_hash,
             lengths,
+            attrs,
+            inline,
             by_id,
             roots: root_list,
             dangling_refs,

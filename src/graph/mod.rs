@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 pub use build::GraphBuilder;
 pub use reverse::Reverse;
 
-use crate::snapshot::{Extra, Header, RootKind, Trailer};
+use crate::snapshot::{AttrStorage, Extra, Header, RootKind, Trailer};
 
 /// A node index. `u32` keeps the arrays small: 4 billion objects is far beyond any Python heap.
 pub type Node = u32;
@@ -63,6 +63,10 @@ pub struct Graph {
     pub(crate) str_hash: Vec<(Node, i64)>,
     /// `(node, length)` of str/bytes/bytearray, sorted by node.
     pub(crate) lengths: Vec<(Node, u64)>,
+    /// `(node, attribute storage)` of objects with instance attributes, sorted by node.
+    pub(crate) attrs: Vec<(Node, AttrStorage)>,
+    /// `(node, inline attribute bytes)` added to shallow sizes, sorted by node.
+    pub(crate) inline: Vec<(Node, u64)>,
     /// `(python id, node)` sorted by id, for lookups by id.
     pub(crate) by_id: Vec<(u64, Node)>,
     /// Roots written by the agent plus the derived `unreferenced` ones, sorted by (kind, node).
@@ -141,6 +145,14 @@ impl Graph {
     }
     pub fn length(&self, n: Node) -> Option<u64> {
         sparse_get(&self.lengths, n)
+    }
+    /// How the object stores its instance attributes (`extra.a`), if it has any.
+    pub fn attr_storage(&self, n: Node) -> Option<AttrStorage> {
+        sparse_get(&self.attrs, n)
+    }
+    /// Inline attribute bytes (3.11+) included in the shallow size.
+    pub fn inline_size(&self, n: Node) -> u64 {
+        sparse_get(&self.inline, n).unwrap_or(0)
     }
     /// Nodes that carry extra facts, in node order.
     pub fn nodes_with_extra(&self) -> Vec<Node> {

@@ -9,4 +9,4 @@ mod read;
 mod records;
 
 pub use read::{load, load_bytes};
-pub use records::{Extra, Header, RootKind, Trailer, FORMAT_VERSION};
+pub use records::{AttrStorage, Extra, Header, RootKind, Trailer, FORMAT_VERSION};

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::records::{Extra, Header, ObjectRecord, RootKind, RootRecord, Trailer, FORMAT_VERSION, MAX_OBJECT_SIZE};
+use super::records::{AttrStorage, Extra, Header, ObjectRecord, RootKind, RootRecord, Trailer, FORMAT_VERSION, MAX_OBJECT_SIZE};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, GraphBuilder, Node};
 
@@ -25,8 +25,23 @@ pub fn load(path: impl AsRef<Path>) -> Result<Graph> {
 
 /// Parses a snapshot already in memory (gzip or plain); `path` is only used in messages.
 pub fn load_bytes(path: &Path, raw: Vec<u8>) -> Result<Graph> {
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) { gunzip(path, &raw)? } else { raw };
-    Reader::new(path, &bytes).read()
+    let t = std::time::Instant::now();
+    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+        let plain = gunzip(path, &raw)?;
+        drop(raw);
+        plain
+    } else {
+        raw
+    };
+    let r = Reader::new(path, &bytes);
+    if std::env::var_os("HEAPDIFF_TIMING").is_some() { eprintln!("lines {:?} {}", t.elapsed(), rss()); }
+    let b = r.read()?;
+    if std::env::var_os("HEAPDIFF_TIMING").is_some() { eprintln!("parsed {:?} {}", t.elapsed(), rss()); }
+    drop(r);
+    drop(bytes);
+    let g = b.build();
+    if std::env::var_os("HEAPDIFF_TIMING").is_some() { eprintln!("built {:?} {}", t.elapsed(), rss()); }
+    g
 }
 
 fn gunzip(path: &Path, raw: &[u8]) -> Result<Vec<u8>> {
@@ -76,7 +91,7 @@ impl<'a> Reader<'a> {
         )
     }
 
-    fn read(&self) -> Result<Graph> {
+    fn read(&self) -> Result<GraphBuilder> {
         if self.bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::bad_input(self.path, 0, "empty file: not a heapdiff snapshot"));
         }
@@ -140,7 +155,7 @@ impl<'a> Reader<'a> {
             ));
         }
         b.trailer = trailer;
-        b.build()
+        Ok(b)
     }
 
     fn check_first_line(&self) -> Result<()> {
@@ -222,74 +237,97 @@ impl<'a> Reader<'a> {
     }
 
     fn parse_objects(&self, first: usize, end: usize, b: &mut GraphBuilder) -> Result<()> {
-        let ranges: Vec<(usize, usize)> =
-            (first..end).step_by(CHUNK_LINES).map(|s| (s, (s + CHUNK_LINES).min(end))).collect();
-        let chunks: Vec<Result<Chunk>> = ranges.par_iter().map(|&(s, e)| self.parse_chunk(s, e)).collect();
-        let total: usize = chunks.iter().map(|c| c.as_ref().map_or(0, |c| c.ids.len())).sum();
-        b.ids.reserve(total);
-        b.type_ids.reserve(total);
-        b.getsizeof.reserve(total);
-        b.ref_start.reserve(total);
-        for chunk in chunks {
-            let c = chunk?;
-            let base = b.ids.len() as Node;
-            b.ids.extend_from_slice(&c.ids);
-            b.type_ids.extend_from_slice(&c.type_ids);
-            b.getsizeof.extend_from_slice(&c.sizes);
-            let mut at = b.refs.len() as u64;
-            for &k in &c.ref_counts {
-                at += k as u64;
-                b.ref_start.push(at);
+        let n = end - first;
+        // Per-object arrays are allocated once (zeroed pages cost nothing until written) and each
+        // parallel task fills its own disjoint slice: no chunk is ever copied.
+        b.ids = vec![0; n];
+        b.type_ids = vec![0; n];
+        b.getsizeof = vec![0; n];
+        b.ref_counts = vec![0; n];
+        let parts: Vec<Result<Part>> = b
+            .ids
+            .par_chunks_mut(CHUNK_LINES)
+            .zip(b.type_ids.par_chunks_mut(CHUNK_LINES))
+            .zip(b.getsizeof.par_chunks_mut(CHUNK_LINES))
+            .zip(b.ref_counts.par_chunks_mut(CHUNK_LINES))
+            .enumerate()
+            .map(|(k, (((ids, types), sizes), counts))| {
+                let out = Slices { ids, types, sizes, counts };
+                self.parse_chunk(first + k * CHUNK_LINES, out)
+            })
+            .collect();
+        for (k, part) in parts.into_iter().enumerate() {
+            let p = part?;
+            let base = (k * CHUNK_LINES) as Node;
+            b.str_hash.extend(p.str_hash.iter().map(|&(i, h)| (base + i, h)));
+            b.lengths.extend(p.lengths.iter().map(|&(i, l)| (base + i, l)));
+            b.attrs.extend(p.attrs.iter().map(|&(i, a)| (base + i, a)));
+            b.inline.extend(p.inline.iter().map(|&(i, x)| (base + i, x)));
+            for (i, extra) in p.extras {
+                b.set_extra(base + i, extra);
             }
-            b.refs.extend_from_slice(&c.refs);
-            b.ref_labels.extend_from_slice(&c.labels);
-            for (local, extra) in c.extras {
-                b.set_extra(base + local, extra);
-            }
+            b.segments.push((p.refs, p.labels));
         }
         Ok(())
     }
 
-    fn parse_chunk(&self, start: usize, end: usize) -> Result<Chunk> {
-        let mut c = Chunk::default();
-        for i in start..end {
+    fn parse_chunk(&self, start: usize, out: Slices<'_>) -> Result<Part> {
+        let mut p = Part::default();
+        let lines = out.ids.len();
+        p.refs.reserve(lines * 2);
+        p.labels.reserve(lines * 2);
+        for k in 0..lines {
+            let i = start + k;
             let line = self.line(i);
-            let rec: ObjectRecord = match serde_json::from_slice(line) {
+            let seed = RecordSeed { refs: &mut p.refs, labels: &mut p.labels };
+            let mut de = serde_json::Deserializer::from_slice(line);
+            let rec = match serde::de::DeserializeSeed::deserialize(seed, &mut de).and_then(|r| de.end().map(|_| r)) {
                 Ok(r) => r,
                 Err(e) => return Err(self.object_error(i, line, &e)),
             };
-            let ObjectRecord(id, type_id, size, refs, labels, extra) = rec;
-            if size < 0 {
-                return Err(self.err(i, format!("object `{id}` has a negative size `{size}`")));
+            let id = rec.id;
+            if rec.size < 0 {
+                return Err(self.err(i, format!("object `{id}` has a negative size `{}`", rec.size)));
             }
-            if size as u64 > MAX_OBJECT_SIZE {
-                return Err(self.err(i, format!("object `{id}` has an absurd size `{size}` (over 2^48 bytes)")));
+            if rec.size as u64 > MAX_OBJECT_SIZE {
+                return Err(self.err(i, format!("object `{id}` has an absurd size `{}` (over 2^48 bytes)", rec.size)));
             }
-            if !labels.is_empty() && labels.len() != refs.len() {
+            if rec.labels == 0 {
+                p.labels.extend(std::iter::repeat_n(0, rec.refs));
+            } else if rec.labels != rec.refs {
                 return Err(self.err(
                     i,
-                    format!("object `{id}` has {} labels for {} refs (they must pair up)", labels.len(), refs.len()),
+                    format!("object `{id}` has {} labels for {} refs (they must pair up)", rec.labels, rec.refs),
                 ));
             }
-            let local = c.ids.len() as Node;
-            c.ids.push(id);
-            c.type_ids.push(type_id);
-            c.sizes.push(size as u64);
-            c.ref_counts.push(refs.len() as u32);
-            if labels.is_empty() {
-                c.labels.extend(std::iter::repeat_n(0, refs.len()));
-            } else {
-                c.labels.extend_from_slice(&labels);
-            }
-            c.refs.extend_from_slice(&refs);
-            if let Some(e) = extra {
+            out.ids[k] = id;
+            out.types[k] = rec.type_id;
+            out.sizes[k] = rec.size as u64;
+            out.counts[k] = rec.refs as u32;
+            if let Some(e) = rec.extra {
                 if e.nb.is_some_and(|nb| nb > MAX_OBJECT_SIZE) {
                     return Err(self.err(i, format!("object `{id}` has absurd native bytes (over 2^48)")));
                 }
-                c.extras.push((local, e));
+                // `h` and `l` go to compact side arrays; only rarer facts keep the full struct.
+                let local = k as Node;
+                if let Some(h) = e.h {
+                    p.str_hash.push((local, h));
+                }
+                if let Some(l) = e.l {
+                    p.lengths.push((local, l));
+                }
+                if let Some(a) = &e.a {
+                    p.attrs.push((local, AttrStorage::parse(a)));
+                }
+                if let Some(x) = e.i {
+                    p.inline.push((local, x));
+                }
+                if e.has_rich_fields() {
+                    p.extras.push((local, Extra { h: None, l: None, a: None, i: None, ..e }));
+                }
             }
         }
-        Ok(c)
+        Ok(p)
     }
 
     /// Explains a bad object line, naming the field where serde can tell.
@@ -320,15 +358,96 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The slices of the per-object arrays that one parallel task fills.
+struct Slices<'s> {
+    ids: &'s mut [u64],
+    types: &'s mut [u64],
+    sizes: &'s mut [u64],
+    counts: &'s mut [u32],
+}
+
+/// What one task parsed besides the per-object arrays.
 #[derive(Default)]
-struct Chunk {
-    ids: Vec<u64>,
-    type_ids: Vec<u64>,
-    sizes: Vec<u64>,
-    ref_counts: Vec<u32>,
+struct Part {
     refs: Vec<u64>,
     labels: Vec<u32>,
     extras: Vec<(Node, Extra)>,
+    str_hash: Vec<(Node, i64)>,
+    lengths: Vec<(Node, u64)>,
+    attrs: Vec<(Node, AttrStorage)>,
+    inline: Vec<(Node, u64)>,
+}
+
+/// One object line, with refs and labels appended straight into the task's arrays.
+struct Record {
+    id: u64,
+    type_id: u64,
+    size: i64,
+    refs: usize,
+    labels: usize,
+    extra: Option<Extra>,
+}
+
+struct RecordSeed<'c> {
+    refs: &'c mut Vec<u64>,
+    labels: &'c mut Vec<u32>,
+}
+
+const RECORD_SHAPE: &str = "an object record [id, type, size, refs, labels, extra]";
+
+impl<'de> serde::de::DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Record;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Record, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RecordSeed<'_> {
+    type Value = Record;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(RECORD_SHAPE)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Record, A::Error> {
+        use serde::de::Error as _;
+        let missing = |i| A::Error::invalid_length(i, &RECORD_SHAPE);
+        let id: u64 = seq.next_element()?.ok_or_else(|| missing(0))?;
+        let type_id: u64 = seq.next_element()?.ok_or_else(|| missing(1))?;
+        let size: i64 = seq.next_element()?.ok_or_else(|| missing(2))?;
+        let before = self.refs.len();
+        seq.next_element_seed(Append(self.refs))?.ok_or_else(|| missing(3))?;
+        let refs = self.refs.len() - before;
+        let before = self.labels.len();
+        seq.next_element_seed(Append(self.labels))?;
+        let labels = self.labels.len() - before;
+        let extra: Option<Extra> = seq.next_element::<Option<Extra>>()?.flatten();
+        if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            return Err(A::Error::invalid_length(7, &RECORD_SHAPE));
+        }
+        Ok(Record { id, type_id, size, refs, labels, extra })
+    }
+}
+
+/// Appends a JSON array of numbers to a Vec without an intermediate allocation.
+struct Append<'v, T>(&'v mut Vec<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for Append<'_, T> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Append<'_, T> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of integers")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while let Some(x) = seq.next_element()? {
+            self.0.push(x);
+        }
+        Ok(())
+    }
 }
 
 /// A record line without its newline, surrounding spaces or separating comma.
@@ -352,4 +471,8 @@ fn json_problem(e: &serde_json::Error) -> String {
 
 fn first_label_line(end: usize, count: usize) -> usize {
     end - count
+}
+
+fn rss() -> String {
+    std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM")).collect::<Vec<_>>().join(" ")
 }

@@ -70,7 +70,10 @@ impl RootKind {
 #[serde(expecting = "a root as [id, kind, name]")]
 pub(crate) struct RootRecord(pub u64, pub String, #[serde(default)] pub String);
 
-/// One object line: `[id, type, size, refs, labels, extra]`.
+/// One object line: `[id, type, size, refs, labels, extra]`. The fast path parses lines with a
+/// seed that appends refs in place (snapshot/read.rs); this type only names the bad field of a line
+/// that failed.
+#[allow(dead_code)]
 #[derive(Debug, Deserialize)]
 #[serde(expecting = "an object record [id, type, size, refs, labels, extra]")]
 pub(crate) struct ObjectRecord(
@@ -125,11 +128,10 @@ pub struct Extra {
 }
 
 impl Extra {
-    /// Whether anything beyond `h` and `l` is set: those two are kept in compact side arrays.
+    /// Whether anything beyond `h`, `l`, `a` and `i` is set: those four are common (every str, every
+    /// instance) and are kept in compact side arrays instead of this struct.
     pub(crate) fn has_rich_fields(&self) -> bool {
         self.n.is_some()
-            || self.a.is_some()
-            || self.i.is_some()
             || self.e.is_some()
             || self.d.is_some()
             || self.nb.is_some()
@@ -145,5 +147,42 @@ impl Extra {
             (Some(nb), None | Some("cpu")) => nb,
             _ => 0,
         }
+    }
+}
+
+/// How an object stores its instance attributes (`extra.a`), one byte per object that has any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum AttrStorage {
+    /// A real `__dict__` object.
+    #[serde(rename = "dict")]
+    Dict,
+    /// CPython 3.11+ inline values, no dict object.
+    #[serde(rename = "inline")]
+    Inline,
+    #[serde(rename = "slots")]
+    Slots,
+    #[serde(rename = "slots+dict")]
+    SlotsDict,
+    #[serde(rename = "slots+inline")]
+    SlotsInline,
+    /// A value this analyzer does not know (a newer writer).
+    #[serde(rename = "other")]
+    Other,
+}
+
+impl AttrStorage {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "dict" => AttrStorage::Dict,
+            "inline" => AttrStorage::Inline,
+            "slots" => AttrStorage::Slots,
+            "slots+dict" => AttrStorage::SlotsDict,
+            "slots+inline" => AttrStorage::SlotsInline,
+            _ => AttrStorage::Other,
+        }
+    }
+    /// Whether the instance has a per-instance `__dict__` object.
+    pub fn has_dict(self) -> bool {
+        matches!(self, AttrStorage::Dict | AttrStorage::SlotsDict)
     }
 }
