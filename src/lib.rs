@@ -10,9 +10,11 @@ pub mod cli;
 pub mod cycles;
 pub mod error;
 pub mod graph;
+pub mod inspect;
 pub mod report;
 pub mod snapshot;
 pub mod summary;
+pub mod top;
 
 #[cfg(feature = "python")]
 mod python;

@@ -14,8 +14,8 @@ fn id(n: usize) -> u64 {
     0x1000 + 16 * n as u64
 }
 
-/// A graph of `sizes.len()` objects; `roots` become `modules` roots (objects nobody refers to are
-/// `unreferenced` roots anyway, as the loader derives them).
+/// A graph of `sizes.len()` objects; `roots` become `modules` roots, odd ones `frame` roots
+/// (objects nobody refers to are `unreferenced` roots anyway, as the loader derives them).
 fn graph(sizes: &[u64], types: &[usize], edges: &[(usize, usize)], roots: &[usize]) -> Graph {
     let mut b = GraphBuilder::new();
     for (t, name) in TYPES.iter().enumerate() {
@@ -33,7 +33,11 @@ fn graph(sizes: &[u64], types: &[usize], edges: &[(usize, usize)], roots: &[usiz
         }
     }
     for &r in roots {
-        b.add_root(id(r), RootKind::Modules, "sys.modules");
+        if r % 2 == 0 {
+            b.add_root(id(r), RootKind::Modules, "sys.modules");
+        } else {
+            b.add_root(id(r), RootKind::Frame, "<thread MainThread> frame main()");
+        }
     }
     b.build().expect("a valid graph")
 }
@@ -240,6 +244,15 @@ proptest! {
                     g.label(l) != ".__dict__"
                 });
                 prop_assert_eq!(Some(written.count() as u32), cost[v as usize]);
+                // Of equally short paths, one from the best kind of root.
+                let best = [RootKind::Modules, RootKind::Frame, RootKind::Unreferenced]
+                    .into_iter()
+                    .find(|&k| {
+                        let starts: Vec<Node> = g.roots.iter().filter(|r| r.kind == k).map(|r| r.node).collect();
+                        slow_costs(&g, &starts)[v as usize] == cost[v as usize]
+                    })
+                    .unwrap();
+                prop_assert_eq!(p.start, PathStart::from(best));
                 prop_assert!(p.start != PathStart::Garbage);
             } else {
                 prop_assert_eq!(p.start, PathStart::Garbage);
@@ -294,6 +307,7 @@ fn lengauer_tarjan_paper_graph() {
     .collect();
     let sizes: Vec<u64> = (1..=13).collect();
     let g = graph(&sizes, &[], &edges, &[ix("R")]);
+    assert_eq!(g.roots[0].kind, RootKind::Modules);
     let a = Analysis::new(&g);
     let expected = [
         ("R", "*"), ("A", "R"), ("B", "R"), ("C", "R"), ("D", "R"), ("E", "R"), ("F", "C"),
