@@ -5,16 +5,21 @@
 //! answers what fills the heap ([`summary`]), who holds it ([`algo`]) and what grew ([`diff`]).
 //! The `heapdiff` binary and the Python package are both thin clients of [`cli::run`].
 
+pub mod algo;
 pub mod cli;
+pub mod cycles;
 pub mod error;
 pub mod graph;
+pub mod inspect;
 pub mod report;
 pub mod snapshot;
 pub mod summary;
+pub mod top;
 
 #[cfg(feature = "python")]
 mod python;
 
+pub use algo::Analysis;
 pub use error::{Error, Result};
 pub use graph::{Graph, Node};
 pub use snapshot::load;
