@@ -10,6 +10,7 @@ pub mod error;
 pub mod graph;
 pub mod report;
 pub mod snapshot;
+pub mod diff;
 pub mod summary;
 
 #[cfg(feature = "python")]
