@@ -5,7 +5,9 @@
 //! answers what fills the heap ([`summary`]), who holds it ([`algo`]) and what grew ([`diff`]).
 //! The `heapdiff` binary and the Python package are both thin clients of [`cli::run`].
 
+pub mod algo;
 pub mod cli;
+pub mod cycles;
 pub mod error;
 pub mod graph;
 pub mod report;
@@ -16,6 +18,7 @@ pub mod summary;
 #[cfg(feature = "python")]
 mod python;
 
+pub use algo::Analysis;
 pub use error::{Error, Result};
 pub use graph::{Graph, Node};
 pub use snapshot::load;
