@@ -14,6 +14,7 @@ pub mod report;
 pub mod snapshot;
 pub mod diff;
 pub mod summary;
+pub mod trend;
 
 #[cfg(feature = "python")]
 mod python;

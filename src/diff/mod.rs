@@ -30,6 +30,21 @@ pub trait Retention {
     fn path(&self, n: Node) -> String;
 }
 
+impl<G: std::ops::Deref<Target = Graph>> Retention for crate::algo::Analysis<G> {
+    fn idom(&self, n: Node) -> Option<Node> {
+        crate::algo::Analysis::idom(self, n).filter(|&d| d != self.virtual_root())
+    }
+    fn retained_size(&self, n: Node) -> u64 {
+        crate::algo::Analysis::retained_size(self, n)
+    }
+    fn retained_by_type(&self) -> Vec<u64> {
+        crate::algo::Analysis::retained_by_type(self).to_vec()
+    }
+    fn path(&self, n: Node) -> String {
+        crate::algo::Analysis::path(self, n).text
+    }
+}
+
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -54,7 +69,7 @@ pub struct Side {
 }
 
 impl Side {
-    fn of(g: &Graph) -> Side {
+    pub fn of(g: &Graph) -> Side {
         Side {
             file: g.path().display().to_string(),
             pid: g.header.pid,
