@@ -83,7 +83,7 @@ pub fn trend(snapshots: Vec<Side>, warnings: Vec<String>, intervals: &[(Vec<Susp
     let mut holders: BTreeMap<String, (Option<String>, Vec<i64>, Vec<i64>)> = BTreeMap::new();
     let mut types: BTreeMap<String, (Option<String>, Vec<i64>, Vec<i64>)> = BTreeMap::new();
     for (i, (suspects, deltas)) in intervals.iter().enumerate() {
-        for s in suspects {
+        for s in suspects.iter().filter(|s| s.node != crate::diff::matching::NONE) {
             let e = holders.entry(s.path.clone()).or_insert_with(|| (None, vec![0; k], vec![0; k]));
             e.0 = Some(s.type_name.clone());
             e.1[i] += s.bytes;

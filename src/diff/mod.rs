@@ -125,6 +125,10 @@ pub struct Diff {
     pub answer: String,
     /// Sum of the net growth of every suspect that gained bytes (what `--fail-over` compares).
     pub growth: u64,
+    /// New objects that no root reaches (cyclic garbage): the next collection frees them, so they
+    /// are reported apart and never counted as growth.
+    pub garbage_objects: i64,
+    pub garbage_bytes: i64,
     /// Suspects that gained bytes, before `--top` and `--min`.
     pub suspect_count: u64,
     /// Suspects that gained bytes, biggest first (cut by `--top`, `--min`).
@@ -153,7 +157,8 @@ pub fn warnings(a: &Graph, b: &Graph) -> Vec<String> {
     w
 }
 
-/// All holders with a net change, before any cut: shared by `diff` and `trend`.
+/// All holders with a net change, before any cut: shared by `diff` and `trend`. New objects no
+/// root reaches are gathered in one entry whose `node` is [`matching::NONE`].
 pub fn all_suspects(a: &Graph, b: &Graph, m: &Matching, ra: &dyn Retention, rb: &dyn Retention) -> Vec<Suspect> {
     let ha = suspects::Holders::new(a, ra, &|v| m.survivor_in_b(v).is_some());
     let hb = suspects::Holders::new(b, rb, &|v| m.is_survivor_b(v));
@@ -187,7 +192,12 @@ pub fn diff(a: &Graph, b: &Graph, ra: &dyn Retention, rb: &dyn Retention, opts: 
         }
     }
 
-    let mut suspects: Vec<Suspect> = all_suspects(a, b, &m, ra, rb).into_iter().filter(|s| s.bytes > 0).collect();
+    let mut suspects: Vec<Suspect> = all_suspects(a, b, &m, ra, rb);
+    let (garbage_objects, garbage_bytes) = suspects
+        .iter()
+        .find(|s| s.node == matching::NONE)
+        .map_or((0, 0), |s| (s.objects, s.bytes));
+    suspects.retain(|s| s.bytes > 0 && s.node != matching::NONE);
     let growth: u64 = suspects.iter().map(|s| s.bytes as u64).sum();
     let suspect_count = suspects.len() as u64;
     let answer = answer_line(suspects.first(), growth, suspect_count);
@@ -211,6 +221,8 @@ pub fn diff(a: &Graph, b: &Graph, ra: &dyn Retention, rb: &dyn Retention, opts: 
         classes,
         answer,
         growth,
+        garbage_objects,
+        garbage_bytes,
         suspect_count,
         suspects,
         type_count,

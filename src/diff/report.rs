@@ -11,7 +11,9 @@ pub(crate) fn short_type(name: &str) -> &str {
 }
 
 fn signed_count(n: i64) -> String {
-    if n < 0 { format!("-{}", format_count(n.unsigned_abs())) } else { format!("+{}", format_count(n as u64)) }
+    if n == 0 {
+        "0".to_string()
+    } else if n < 0 { format!("-{}", format_count(n.unsigned_abs())) } else { format!("+{}", format_count(n as u64)) }
 }
 
 /// The answer first: `+12,000 objects, +3.1 MiB, held by sys.modules['app'].cache (dict, already there before)`.
@@ -60,6 +62,14 @@ pub fn write_text(w: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
     )?;
     writeln!(w)?;
     writeln!(w, "{}", d.answer)?;
+    if d.garbage_objects != 0 || d.garbage_bytes != 0 {
+        writeln!(
+            w,
+            "(and {} objects, {} of cyclic garbage that no root reaches: the next gc collection frees them)",
+            signed_count(d.garbage_objects),
+            format_delta(d.garbage_bytes)
+        )?;
+    }
 
     if !d.suspects.is_empty() {
         writeln!(w)?;

@@ -245,11 +245,19 @@ pub(crate) fn find_suspects(
     }
 
     roll_up(b, m, holders_b, &mut ledgers);
+    let new_roots = merge_new_roots(b, m, &mut ledgers);
 
     let mut out: Vec<Suspect> = ledgers
         .into_iter()
         .filter(|(_, l)| l.net_bytes() != 0 || l.new_objects != l.gone_objects)
-        .map(|(node, l)| make_suspect(a, b, m, node, l, paths_b))
+        .map(|(node, l)| {
+            let mut s = make_suspect(a, b, m, node, l, paths_b);
+            if new_roots.contains(&node) && s.rolled_up > 0 {
+                s.path = format!("<{} new unreferenced {} objects>", crate::report::format_count(s.rolled_up + 1), s.type_name);
+                s.rolled_up = 0;
+            }
+            s
+        })
         .collect();
     out.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.id.cmp(&y.id)).then(x.node.cmp(&y.node)));
     out
@@ -259,6 +267,31 @@ impl Matching {
     fn is_survivor_b_of_a(&self, a: Node) -> bool {
         self.a_to_b[a as usize] != NONE
     }
+}
+
+/// New objects that nothing refers to (held from C, or edges the agent could not see) each hold
+/// only themselves: one suspect per type says the same in one line. Returns the merged holders.
+fn merge_new_roots(b: &Graph, m: &Matching, ledgers: &mut FxHashMap<Node, Ledger>) -> FxHashSet<Node> {
+    let mut by_type: BTreeMap<u32, Vec<Node>> = BTreeMap::new();
+    for &s in ledgers.keys() {
+        if s != NONE && !m.is_survivor_b(s) {
+            by_type.entry(m.type_b(b, s)).or_default().push(s);
+        }
+    }
+    let mut out = FxHashSet::default();
+    for (_, mut group) in by_type {
+        group.sort_unstable();
+        if group.len() < 2 {
+            continue;
+        }
+        let keep = group[0];
+        for &c in &group[1..] {
+            let child = ledgers.remove(&c).expect("new root ledger");
+            ledgers.get_mut(&keep).expect("kept ledger").absorb(child, c);
+        }
+        out.insert(keep);
+    }
+    out
 }
 
 fn roll_up(b: &Graph, m: &Matching, h: &Holders, ledgers: &mut FxHashMap<Node, Ledger>) {
