@@ -6,6 +6,9 @@ objects have the ids of the old ones; they must be reported new (and the old one
 
 
 class Item:
+    # slots: one allocation per object (no separate attribute values), so freed blocks go to new Items
+    __slots__ = ("n",)
+
     def __init__(self, n):
         self.n = n
 
@@ -21,4 +24,4 @@ def warmup():
 def work():
     old.clear()
     for i in range(5000):
-        fresh[i] = Item(i)
+        fresh[i] = Item(None)
