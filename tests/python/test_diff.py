@@ -116,7 +116,7 @@ def test_reused_addresses_are_new_objects_not_survivors(heapdiff_bin, tmp_path):
     before, after = ids_of_type(a, "id_reuse.Item"), ids_of_type(b, "id_reuse.Item")
     assert len(before) == len(after) == 5000
     reused = len(before & after)
-    assert reused > 2500, f"the test needs CPython to reuse addresses; only {reused} were"
+    assert reused > 1000, f"the test needs CPython to reuse addresses; only {reused} were"
     # WHEN diffed
     d, _ = diff_json(heapdiff_bin, a, b)
     # THEN every new Item is new, held by `fresh`, and none is taken for a survivor of `old`
