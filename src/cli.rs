@@ -188,15 +188,6 @@ fn dispatch(cmd: &Command, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
     }
 }
 
-/// Loads two snapshots at once (two threads).
-fn load_both(
-    a: &std::path::Path,
-    b: &std::path::Path,
-) -> Result<(crate::Graph, crate::Graph), Error> {
-    let (ga, gb) = rayon::join(|| crate::snapshot::load(a), || crate::snapshot::load(b));
-    Ok((ga?, gb?))
-}
-
 fn warn(messages: &[String]) {
     let mut err = io::stderr().lock();
     for m in messages {
@@ -208,7 +199,10 @@ fn run_diff(a: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
     let (Some(before), Some(after)) = (&a.before, &a.after) else {
         return Err(Error::Usage("`heapdiff diff` needs two snapshots: BEFORE and AFTER".into()).into());
     };
-    let (ga, gb) = load_both(before, after)?;
+    // One after the other: the loader already uses every core, and loading both at once would hold
+    // both files' bytes at the same time (the peak of the whole diff).
+    let ga = crate::snapshot::load(before)?;
+    let gb = crate::snapshot::load(after)?;
     let (ra, rb) = rayon::join(|| crate::algo::Analysis::new(&ga), || crate::algo::Analysis::new(&gb));
     let opts = crate::diff::Options { top: a.top, min: a.min };
     let d = crate::diff::diff(&ga, &gb, &ra, &rb, opts);
