@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::algo::Analysis;
 use crate::error::Error;
+use crate::inspect;
 use crate::report::write_json;
 
 /// Exit statuses, as shared/DESIGN.md promises them.
@@ -63,6 +65,14 @@ pub enum Command {
     Diff(DiffArgs),
     /// Three or more snapshots: what grows in every interval (a leak) and what stopped (a full cache).
     Trend(TrendArgs),
+    /// The objects that retain the most, and the paths that hold them.
+    Top(TopArgs),
+    /// Retention paths from roots to one object, or to the largest instances of a type.
+    Paths(PathsArgs),
+    /// Reference cycles grouped by their types; which are cyclic garbage.
+    Cycles(CyclesArgs),
+    /// One object: sizes, paths, what it refers to and who refers to it.
+    Show(ShowArgs),
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +115,66 @@ pub struct TrendArgs {
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
     crate::report::parse_size(s)
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// The snapshot (`.json` or `.json.gz`).
+    pub snapshot: PathBuf,
+    /// How many objects to show (0: all holders).
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Print JSON instead of a table (docs/CLI.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["id", "type_name"]))]
+pub struct PathsArgs {
+    /// The snapshot (`.json` or `.json.gz`).
+    pub snapshot: PathBuf,
+    /// The object's id, decimal (`140234`) or hex (`0x7f3a2c`).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// A type name (`app.models.User`, or just `User`): paths to its largest instances.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_name: Option<String>,
+    /// With `--type`: how many instances, largest retained size first (0: all).
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// Paths per object: the shortest, then one through each other referrer.
+    #[arg(long, default_value_t = 5)]
+    pub max_paths: usize,
+    /// Print JSON instead of text (docs/CLI.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CyclesArgs {
+    /// The snapshot (`.json` or `.json.gz`).
+    pub snapshot: PathBuf,
+    /// How many kinds of cycles to show (0: all).
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Print JSON instead of a table (docs/CLI.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The snapshot (`.json` or `.json.gz`).
+    pub snapshot: PathBuf,
+    /// The object's id, decimal (`140234`) or hex (`0x7f3a2c`).
+    pub id: String,
+    /// How many referents, referrers and paths to list.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print JSON instead of text (docs/CLI.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -175,17 +245,60 @@ fn dispatch(cmd: &Command, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
     match cmd {
         Command::Summary(a) => {
             let g = crate::snapshot::load(&a.snapshot)?;
-            let s = crate::summary::summarize(&g, a.top, None);
+            let analysis = Analysis::new(&g);
+            let s = crate::summary::summarize(&g, a.top, Some(analysis.retained_by_type()));
             if a.json {
                 write_json(out, &s)?;
             } else {
                 crate::summary::write_text(out, &s)?;
             }
-            Ok(ExitStatus::Success)
         }
-        Command::Diff(a) => run_diff(a, out),
-        Command::Trend(a) => run_trend(a, out),
+        Command::Top(a) => {
+            let g = crate::snapshot::load(&a.snapshot)?;
+            let t = crate::top::top(&Analysis::new(&g), a.top);
+            if a.json {
+                write_json(out, &t)?;
+            } else {
+                crate::top::write_text(out, &t)?;
+            }
+        }
+        Command::Paths(a) => {
+            let g = crate::snapshot::load(&a.snapshot)?;
+            let (objects, by_type) = match (&a.id, &a.type_name) {
+                (Some(id), _) => (vec![inspect::find_object(&g, id)?], false),
+                (None, Some(t)) => (inspect::instances_of(&g, t)?, true),
+                (None, None) => unreachable!("clap requires --id or --type"),
+            };
+            let r = inspect::paths(&Analysis::new(&g), objects, a.top, a.max_paths, by_type);
+            if a.json {
+                write_json(out, &r)?;
+            } else {
+                inspect::write_paths_text(out, &r)?;
+            }
+        }
+        Command::Cycles(a) => {
+            let g = crate::snapshot::load(&a.snapshot)?;
+            let r = crate::cycles::cycles(&Analysis::new(&g), a.top);
+            if a.json {
+                write_json(out, &r)?;
+            } else {
+                crate::cycles::write_text(out, &r)?;
+            }
+        }
+        Command::Show(a) => {
+            let g = crate::snapshot::load(&a.snapshot)?;
+            let v = inspect::find_object(&g, &a.id)?;
+            let s = inspect::show(&Analysis::new(&g), v, a.limit);
+            if a.json {
+                write_json(out, &s)?;
+            } else {
+                inspect::write_show_text(out, &s)?;
+            }
+        }
+        Command::Diff(a) => return run_diff(a, out),
+        Command::Trend(a) => return run_trend(a, out),
     }
+    Ok(ExitStatus::Success)
 }
 
 fn warn(messages: &[String]) {

@@ -8,12 +8,14 @@
 pub mod algo;
 pub mod cli;
 pub mod cycles;
+pub mod diff;
 pub mod error;
 pub mod graph;
+pub mod inspect;
 pub mod report;
 pub mod snapshot;
-pub mod diff;
 pub mod summary;
+pub mod top;
 pub mod trend;
 
 #[cfg(feature = "python")]

@@ -18,7 +18,7 @@ use std::ops::Deref;
 
 pub use deep::{deep_size, DeepSize};
 pub use dominators::DominatorTree;
-pub use paths::{object_ref, Path, PathStart, ShortestPaths};
+pub use paths::{edge_text, object_ref, Path, PathStart, ShortestPaths};
 pub use scc::{Components, Members};
 
 use crate::graph::{Graph, Node, Reverse};
@@ -152,9 +152,10 @@ impl<G: Deref<Target = Graph>> Analysis<G> {
         deep::deep_size(&self.graph, nodes)
     }
 
-    /// Strongly connected components of the whole graph (computed on first use).
+    /// Strongly connected components as cycle reports see them, without each object's edge to its
+    /// own class ([`Components::of_cycles`]; computed on first use).
     pub fn components(&self) -> &Components {
-        self.components.get_or_init(|| Components::of_graph(&self.graph))
+        self.components.get_or_init(|| Components::of_cycles(&self.graph))
     }
 
     /// Every reference cycle, sorted by (retained size desc, shallow size desc, first object).

@@ -78,7 +78,13 @@ impl ShortestPaths {
         let dict_label = g.labels.iter().position(|l| &**l == ".__dict__").map(|i| i as LabelIndex);
         let mut parent = vec![NONE; n];
         let mut cost = vec![NONE; n];
-        search(g, &g.root_nodes(), dict_label, &mut parent, &mut cost, |_| true);
+        let mut rank = vec![u8::MAX; n];
+        // Roots are sorted by (kind, node) and a node's first entry is its best kind.
+        let mut seen = BitSet::new(n);
+        let starts: Vec<(Node, u8)> =
+            g.roots.iter().filter(|r| seen.insert(r.node)).map(|r| (r.node, PathStart::from(r.kind) as u8)).collect();
+        drop(seen);
+        search(g, &starts, dict_label, &mut parent, &mut cost, &mut rank, |_| true);
 
         let mut garbage = BitSet::new(n);
         let mut garbage_count = 0;
@@ -92,10 +98,11 @@ impl ShortestPaths {
             Vec::new()
         } else {
             let reps = source_representatives(g, |v| garbage.contains(v));
-            search(g, &reps, dict_label, &mut parent, &mut cost, |v| garbage.contains(v));
+            let starts: Vec<(Node, u8)> = reps.iter().map(|&r| (r, PathStart::Garbage as u8)).collect();
+            search(g, &starts, dict_label, &mut parent, &mut cost, &mut rank, |v| garbage.contains(v));
             reps
         };
-        drop(cost);
+        drop((cost, rank));
 
         let mut root_entry: Vec<(Node, u32)> = g.roots.iter().enumerate().map(|(i, r)| (r.node, i as u32)).collect();
         root_entry.sort_unstable();
@@ -237,26 +244,31 @@ pub fn object_ref(g: &Graph, n: Node) -> String {
 }
 
 /// 0-1 breadth-first search from `starts` into nodes where `allowed` holds. `cost` is the written
-/// length so far (`NONE`: not reached); a node's parent is set whenever its cost drops.
+/// length so far (`NONE`: not reached) and `rank` the rank of the start it comes from (lower is
+/// preferred: modules, frames, unreferenced); a node's parent changes whenever its
+/// `(cost, rank)` drops, so of equally short paths the one from the better root wins.
 fn search(
     g: &Graph,
-    starts: &[Node],
+    starts: &[(Node, u8)],
     dict_label: Option<LabelIndex>,
     parent: &mut [Node],
     cost: &mut [u32],
+    rank: &mut [u8],
     allowed: impl Fn(Node) -> bool,
 ) {
     let mut level: Vec<Node> = Vec::new();
-    for &s in starts {
+    for &(s, r) in starts {
         if cost[s as usize] == NONE {
             cost[s as usize] = 0;
+            rank[s as usize] = r;
             level.push(s);
         }
     }
     let mut next: Vec<Node> = Vec::new();
     let mut d = 0u32;
     while !level.is_empty() {
-        // `level` grows while it is read: a free `.__dict__` edge adds to the current level.
+        // `level` grows while it is read: free `.__dict__` edges, and nodes whose rank improved,
+        // add to the current level. A node is expanded at most once per rank.
         let mut i = 0;
         while i < level.len() {
             let v = level[i];
@@ -264,13 +276,20 @@ fn search(
             if cost[v as usize] != d {
                 continue; // reached more cheaply since it was queued
             }
+            let r = rank[v as usize];
             for (t, l) in g.edges(v) {
                 let free = dict_label.is_some() && Some(l) == dict_label;
                 let c = if free { d } else { d + 1 };
-                if c < cost[t as usize] && allowed(t) {
+                if (c, r) < (cost[t as usize], rank[t as usize]) && allowed(t) {
+                    let queued = cost[t as usize] == c;
                     cost[t as usize] = c;
+                    rank[t as usize] = r;
                     parent[t as usize] = v;
-                    if free { level.push(t) } else { next.push(t) }
+                    if free {
+                        level.push(t);
+                    } else if !queued {
+                        next.push(t);
+                    }
                 }
             }
         }
@@ -281,7 +300,8 @@ fn search(
 }
 
 /// Appends each step's label: attributes and items as written, `.__dict__['x']` as `.x`,
-/// unlabelled list and tuple items as `[i]`, other unlabelled edges as ` -> type`.
+/// unlabelled list and tuple items as `[i]`, an object's unlabelled edge to its own class as
+/// `.__class__` (as Python reads it), other unlabelled edges as ` -> type`.
 fn render_steps(g: &Graph, objects: &[Node], edges: &[u32], out: &mut String) {
     let label_of = |i: usize| {
         let (_, l) = g.edges(objects[i]).nth(edges[i] as usize).expect("edge position is in range");
@@ -301,12 +321,14 @@ fn render_steps(g: &Graph, objects: &[Node], edges: &[u32], out: &mut String) {
         if label.starts_with('.') || label.starts_with('[') {
             out.push_str(label);
         } else if label.is_empty() {
-            match g.type_name(objects[i]) {
+            let (from, to) = (objects[i], objects[i + 1]);
+            match g.type_name(from) {
                 "builtins.list" | "builtins.tuple" => {
                     let _ = write!(out, "[{}]", edges[i]);
                 }
+                _ if g.types[g.type_index(from) as usize].node == Some(to) => out.push_str(".__class__"),
                 _ => {
-                    let _ = write!(out, " -> {}", g.type_name(objects[i + 1]));
+                    let _ = write!(out, " -> {}", g.type_name(to));
                 }
             }
         } else {
@@ -314,6 +336,22 @@ fn render_steps(g: &Graph, objects: &[Node], edges: &[u32], out: &mut String) {
             out.push_str(label);
         }
         i += 1;
+    }
+}
+
+/// How one edge reads after its source, as in a path: `.name`, `['key']`, `[3]` for an
+/// unlabelled list or tuple item, `local 'x'`; empty for other unlabelled edges.
+pub fn edge_text(g: &Graph, from: Node, position: u32) -> String {
+    let Some((_, l)) = g.edges(from).nth(position as usize) else { return String::new() };
+    let label = g.label(l);
+    if label.is_empty() {
+        match g.type_name(from) {
+            "builtins.list" | "builtins.tuple" => format!("[{position}]"),
+            _ if g.types[g.type_index(from) as usize].node == Some(g.successors(from)[position as usize]) => ".__class__".into(),
+            _ => String::new(),
+        }
+    } else {
+        label.to_string()
     }
 }
 

@@ -28,6 +28,12 @@ pub struct Components {
 impl Components {
     /// Components of the nodes for which `include` holds, using only edges between such nodes.
     pub fn new(g: &Graph, include: impl Fn(Node) -> bool) -> Self {
+        Self::with_edges(g, include, |_, _| true)
+    }
+
+    /// Components of the included nodes, following only the edges `(from, to)` that `follow`
+    /// accepts.
+    pub fn with_edges(g: &Graph, include: impl Fn(Node) -> bool, follow: impl Fn(Node, Node) -> bool) -> Self {
         let n = g.node_count();
         const UNVISITED: u32 = u32::MAX;
         let mut index = vec![UNVISITED; n];
@@ -52,7 +58,7 @@ impl Components {
                 let succ = g.successors(v);
                 if let Some(&t) = succ.get(frame.1 as usize) {
                     frame.1 += 1;
-                    if !include(t) {
+                    if !include(t) || !follow(v, t) {
                         continue;
                     }
                     if index[t as usize] == UNVISITED {
@@ -91,6 +97,16 @@ impl Components {
         Self::new(g, |_| true)
     }
 
+    /// Components as cycle reports see them: every edge except an object's reference to its own
+    /// class. In CPython an instance of a class refers to the class, and the class reaches its
+    /// module's globals through its methods, so with that edge every instance held by a module
+    /// would join one giant "cycle" with the module system; without it, the cycles left are the
+    /// ones the program made (`parent.children[0].parent`). A class's own cycles (through its
+    /// `__mro__`, its methods' globals) stay.
+    pub fn of_cycles(g: &Graph) -> Self {
+        Self::with_edges(g, |_| true, |from, to| !is_class_edge(g, from, to))
+    }
+
     /// The node's component, or [`NO_COMPONENT`] if it was left out.
     pub fn component(&self, n: Node) -> u32 {
         self.component[n as usize]
@@ -123,10 +139,16 @@ impl Components {
         Members { start, nodes }
     }
 
-    /// Whether the component is a reference cycle: several objects, or one that refers to itself.
+    /// Whether a component of [`Components::of_cycles`] is a reference cycle: several objects, or
+    /// one that refers to itself (other than as its own class: `type` is an instance of itself).
     pub fn is_cycle(&self, g: &Graph, members: &[Node]) -> bool {
-        members.len() > 1 || members.first().is_some_and(|&m| g.successors(m).contains(&m))
+        members.len() > 1 || members.first().is_some_and(|&m| g.successors(m).contains(&m) && !is_class_edge(g, m, m))
     }
+}
+
+/// Whether `from -> to` is `from`'s reference to its own class.
+fn is_class_edge(g: &Graph, from: Node, to: Node) -> bool {
+    g.types[g.type_index(from) as usize].node == Some(to)
 }
 
 /// The members of each component, from [`Components::members`].
