@@ -87,6 +87,16 @@ def test_the_text_answers_first_with_the_holder(heapdiff_bin, tmp_path):
     assert heapdiff(heapdiff_bin, "diff", a, b).stdout == r.stdout
 
 
+def test_many_small_lists_roll_up_into_the_dict_that_holds_them(heapdiff_bin, tmp_path):
+    a, b = dump("per_user_lists", tmp_path)
+    d, _ = diff_json(heapdiff_bin, a, b)
+    top = d["suspects"][0]
+    assert top["path"] == "sys.modules['per_user_lists']._events"
+    assert top["rolled_up"] == 50
+    assert top["samples"][:2] == ["['user:0']", "['user:1']"]
+    assert type_growth(top, "builtins.tuple")["objects"] == 59 * 50
+
+
 NOT_LEAKS = ["temporaries", "lru_full", "cleared_dict", "weak_cache"]
 
 
