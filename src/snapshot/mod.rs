@@ -7,6 +7,8 @@
 
 mod read;
 mod records;
+mod write;
 
 pub use read::{load, load_bytes};
+pub use write::{save, write};
 pub use records::{AttrStorage, Extra, Header, RootKind, Trailer, FORMAT_VERSION};
