@@ -88,7 +88,7 @@ def test_cycles_finds_the_garbage_pair(snap_file):
     c = heapdiff.load(snap_file).cycles(top=0)
     node = [g for g in c.groups if "__main__.Node" in g.types]
     assert node and node[0].garbage_cycles == 1
-    assert str(c) == cli("cycles", snap_file).stdout
+    assert str(c) == cli("cycles", "--top", "0", snap_file).stdout
 
 
 def test_save_round_trips(snap_file, tmp_path):
