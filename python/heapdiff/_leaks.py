@@ -108,6 +108,11 @@ def _heapdiff_warm_machinery() -> None:
         _warmed = True
 
 
+def _ids(s: Snapshot) -> List[int]:
+    """Ids of a snapshot's own Python objects, left out of the next snapshot."""
+    return [id(s), id(s._native)]
+
+
 def own_growth(d: Diff) -> List[Suspect]:
     """The suspects of ``d`` that are not heapdiff's own machinery."""
     return [s for s in d.suspects if _OWN_FRAME not in s.path.split(" local ", 1)[0]]
@@ -129,9 +134,14 @@ def leak_message(what: str, d: Diff, rounds: int, per_round: int, max_growth: in
                      f"{s.objects:+,} objects, +{format_size(max(0, s.bytes))}")
         if s.samples:
             lines.append(f"  e.g. {', '.join(s.samples[:5])}")
-    grew = [t for t in d.types if t.size_delta > 0][:5]
-    if grew:
-        parts = [f"{t.type.removeprefix('builtins.')} {t.count_delta:+,} (+{format_size(t.size_delta)})" for t in grew]
+    grew: dict = {}
+    for s in sus:
+        for t in s.types:
+            n, b = grew.get(t.type, (0, 0))
+            grew[t.type] = (n + t.objects, b + t.bytes)
+    top = sorted(((b, n, name) for name, (n, b) in grew.items() if b > 0), reverse=True)[:5]
+    if top:
+        parts = [f"{name.removeprefix('builtins.')} {n:+,} (+{format_size(b)})" for b, n, name in top]
         lines.append("types that grew: " + ", ".join(parts))
     if len(sus) > 1:
         lines.append("suspects:")
@@ -159,11 +169,18 @@ def _heapdiff_check(func: Callable[..., Any], args: tuple, kwargs: dict, rounds:
     c = array("q", bytes(8 * 2 * (rounds + 1)))
     frozen = False
     try:
-        gc.collect()
+        # Freeze first, then collect: garbage that exists now is frozen with the rest and stays
+        # constant, and the collection scans only what is not frozen (a full collection of a large
+        # heap is the one cost a census must not pay) but still empties the free lists, as the
+        # collections after each round do.
         gc.freeze()
         frozen = True
+        gc.collect()
+        # A `while` loop: a `for` loop's iterator would be one more live block than at the baseline.
+        i = 0
         _census(c, 0)
-        for i in range(1, rounds + 1):
+        while i < rounds:
+            i += 1
             func(*args, **kwargs)
             gc.collect()
             _census(c, i)
@@ -178,10 +195,10 @@ def _heapdiff_check(func: Callable[..., Any], args: tuple, kwargs: dict, rounds:
     a = _heapdiff_snapshot([])
     for _ in range(rounds):
         func(*args, **kwargs)
-    b = _heapdiff_snapshot([id(a)])
+    b = _heapdiff_snapshot(_ids(a))
     for _ in range(rounds):
         func(*args, **kwargs)
-    c2 = _heapdiff_snapshot([id(a), id(b)])
+    c2 = _heapdiff_snapshot(_ids(a) + _ids(b))
     d1 = a.diff(b, top=0)
     d2 = b.diff(c2, top=0)
     del a, b, c2
@@ -227,7 +244,7 @@ def _heapdiff_guard_exit(self: guard_block, et: Any) -> None:
     if census <= self.limit or before is None:
         self.result = CheckResult(False, 1, self.limit, census)
         return
-    after = _heapdiff_snapshot([id(self), id(before)])
+    after = _heapdiff_snapshot([id(self)] + _ids(before))
     d = before.diff(after, top=0)
     g = _growth(d)
     leaked = g > self.limit

@@ -24,12 +24,12 @@ def test_a_test_that_appends_to_a_module_list_fails_naming_the_list(pytester):
     pytester.makepyfile(test_leak=LEAKY)
     r = run(pytester)
     r.assert_outcomes(failed=1)
-    r.stdout.fnmatch_lines([
-        "*heapdiff: test_appends_to_a_module_list grew the heap by * per round over 3 rounds (max_growth 0 B)",
-        "*held by sys.modules['test_leak'].LEAK (list, existed before): +3 objects, +*",
-        "*types that grew: str +3*",
-    ])
     failure = r.stdout.str().split("FAILURES", 1)[1].split("short test summary", 1)[0]
+    assert "heapdiff: test_appends_to_a_module_list grew the heap by " in failure
+    assert " per round over 3 rounds (max_growth 0 B)" in failure
+    assert "held by sys.modules['test_leak'].LEAK (list, existed before): +3 objects, +" in failure
+    assert "types that grew: str +3 (" in failure
+    assert "NativeSnapshot" not in failure
     assert len(failure.strip().splitlines()) < 30
 
 
@@ -46,7 +46,9 @@ def test_the_fixture_check_fails_on_a_leaking_function(pytester):
     """)
     r = run(pytester)
     r.assert_outcomes(failed=1)
-    r.stdout.fnmatch_lines(["*grew the heap by * per round over 4 rounds*", "*held by sys.modules['test_fx'].SEEN (dict, existed before)*"])
+    out = r.stdout.str()
+    assert " per round over 4 rounds" in out
+    assert "held by sys.modules['test_fx'].SEEN (dict, existed before): +8 objects" in out
 
 
 def test_an_lru_cache_that_fills_up_passes_with_warmup(pytester):
