@@ -67,6 +67,17 @@ impl GraphBuilder {
         *self.ref_counts.last_mut().expect("add_object first") += 1;
     }
 
+    /// Adds a ref from the last object added, with a label already interned.
+    pub(crate) fn add_ref_index(&mut self, to_id: u64, label: LabelIndex) {
+        if self.segments.is_empty() {
+            self.segments.push(Default::default());
+        }
+        let seg = self.segments.last_mut().expect("one segment");
+        seg.0.push(to_id);
+        seg.1.push(label);
+        *self.ref_counts.last_mut().expect("add_object first") += 1;
+    }
+
     pub fn intern_label(&mut self, label: &str) -> LabelIndex {
         if label.is_empty() {
             return 0;

@@ -1,7 +1,1085 @@
-//! The native heap walker (placeholder until it lands): registers nothing yet.
+//! The native heap walker: the walk of `heapdiff.agent` (python/heapdiff/agent.py, the reference)
+//! done in Rust through the C API, building the graph in memory (`heapdiff.snapshot()`) or writing
+//! the file (`heapdiff.dump(path)`).
+//!
+//! Same object set, sizes, edges, labels and roots as the agent: the stack starts as
+//! `gc.get_objects()` plus the root frames plus `sys.modules` (popped first); each object is
+//! recorded once with `sys.getsizeof` (`_PySys_GetSizeOf`), its referents from its type's
+//! `tp_traverse` (what `gc.get_referents` calls) and the edges the agent adds (dict keys, instance
+//! attributes read from the type's shared keys and the inline values, slots, type, module,
+//! function, code, frame, cell and method fields), with the agent's labels. The rare parts that
+//! run once per walk (the root frames with their locals and thread names, the header) are the
+//! agent's own functions, called from here, so they cannot drift apart.
+//!
+//! Safety: the GIL is held for the whole walk and the collector is disabled, so no other thread and
+//! no finalizer runs while raw pointers are read. Every object put on the stack is kept alive
+//! (a strong reference) until the walk ends, so no id can be reused during a walk. No user code is
+//! called, except a class's own `__sizeof__` (the format requires `sys.getsizeof`; when it raises
+//! an `Exception` the size is 0 and `extra.e` says `sizeof`, as in the agent; a `BaseException`
+//! such as `KeyboardInterrupt` aborts the walk and is re-raised). A `tp_traverse` that fails keeps
+//! the referents it visited. Available on CPython 3.11 (64-bit), the layout the agent verifies.
 
+use std::ffi::{c_int, c_void};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::types::{PyList, PySet, PyTuple};
+use rustc_hash::{FxHashMap, FxHashSet};
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use super::{to_py_err, NativeSnapshot};
+use crate::graph::{Graph, GraphBuilder, LabelIndex};
+use crate::snapshot::{Extra, Header, RootKind, Trailer};
+
+type Obj = *mut ffi::PyObject;
+
+extern "C" {
+    /// `sys.getsizeof(o)`: `(size_t)-1` with an exception set when `__sizeof__` failed.
+    fn _PySys_GetSizeOf(o: Obj) -> usize;
+}
+
+const TPFLAGS_MANAGED_DICT: u64 = 1 << 4;
+const TPFLAGS_HEAPTYPE: u64 = 1 << 9;
+const TPFLAGS_HAVE_GC: u64 = 1 << 14;
+const SIZE_LIMIT: u64 = 1 << 48;
+const T_OBJECT: c_int = 6;
+const T_OBJECT_EX: c_int = 16;
+
+/// Code object fields the agent labels when the code object has no referents (3.11 offsets).
+const CODE_FIELDS: [(usize, &str); 10] = [
+    (24, ".co_consts"), (32, ".co_names"), (40, ".co_exceptiontable"), (96, ".co_localsplusnames"),
+    (104, ".co_localspluskinds"), (112, ".co_filename"), (120, ".co_name"), (128, ".co_qualname"),
+    (136, ".co_linetable"), (152, "._co_code"),
+];
+/// Function fields in `func_traverse` order (3.11 offsets).
+const FUNC_FIELDS: [(usize, &str); 12] = [
+    (48, ".__code__"), (16, ".__globals__"), (24, ".__builtins__"), (104, ".__module__"), (56, ".__defaults__"),
+    (64, ".__kwdefaults__"), (80, ".__doc__"), (32, ".__name__"), (88, ".__dict__"), (72, ".__closure__"),
+    (112, ".__annotations__"), (40, ".__qualname__"),
+];
+
+static WALKING: AtomicBool = AtomicBool::new(false);
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Leaf,
+    Gen,
+    Str,
+    Dict,
+    Type,
+    Module,
+    Func,
+    Code,
+    Frame,
+    Cell,
+    Method,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Len {
+    No,
+    Str,
+    Bytes,
+    ByteArray,
+}
+
+/// How instances of a heap type store attributes (the agent's `inst_info`).
+struct Inst {
+    slots: Vec<(isize, LabelIndex)>,
+    has_slots: bool,
+    managed: bool,
+    doff: isize,
+    keys: usize,
+    nent: i64,
+    key_labels: Vec<LabelIndex>,
+    basicsize: isize,
+    itemsize: isize,
+}
+
+#[derive(Clone, Copy)]
+struct TInfo {
+    kind: Kind,
+    inst: Option<usize>,
+    len: Len,
+}
+
+/// Type objects the walk compares with, by address.
+struct Types {
+    str_: usize,
+    bytes: usize,
+    bytearray: usize,
+    dict: usize,
+    type_: usize,
+    module: usize,
+    function: usize,
+    code: usize,
+    frame: usize,
+    cell: usize,
+    method: usize,
+    member: usize,
+    int: usize,
+    bool_: usize,
+    float: usize,
+    object: usize,
+}
+
+#[inline]
+unsafe fn word(addr: usize) -> usize {
+    *(addr as *const usize)
+}
+#[inline]
+unsafe fn byte(addr: usize) -> u8 {
+    *(addr as *const u8)
+}
+#[inline]
+unsafe fn ty(o: Obj) -> *mut ffi::PyTypeObject {
+    ffi::Py_TYPE(o)
+}
+#[inline]
+unsafe fn flags(t: *mut ffi::PyTypeObject) -> u64 {
+    ffi::PyType_GetFlags(t) as u64
+}
+
+/// UTF-8 of an exact `str`, or None (another type, or text that is not valid UTF-8).
+unsafe fn text_of(o: Obj, str_type: usize) -> Option<String> {
+    if o.is_null() || ty(o) as usize != str_type {
+        return None;
+    }
+    let mut n: ffi::Py_ssize_t = 0;
+    let p = ffi::PyUnicode_AsUTF8AndSize(o, &mut n);
+    if p.is_null() {
+        ffi::PyErr_Clear();
+        return None;
+    }
+    let bytes = std::slice::from_raw_parts(p as *const u8, n as usize);
+    Some(String::from_utf8_lossy(bytes).into_owned())
+}
+
+unsafe extern "C" fn visit(o: Obj, arg: *mut c_void) -> c_int {
+    if !o.is_null() {
+        (*(arg as *mut Vec<Obj>)).push(o);
+    }
+    0
+}
+
+/// `gc.get_referents(o)`: what the type's `tp_traverse` visits, for objects the collector tracks.
+unsafe fn referents(o: Obj, out: &mut Vec<Obj>) {
+    out.clear();
+    let t = ty(o);
+    if flags(t) & TPFLAGS_HAVE_GC == 0 {
+        return;
+    }
+    if let Some(is_gc) = (*t).tp_is_gc {
+        if is_gc(o) == 0 {
+            return;
+        }
+    }
+    if let Some(trav) = (*t).tp_traverse {
+        // A failing traverse keeps what it visited (the agent's gc.get_referents would raise).
+        let _ = trav(o, visit, out as *mut Vec<Obj> as *mut c_void);
+    }
+}
+
+fn match_labels(ids: &[usize], exp_ids: &[usize], exp_labs: &[LabelIndex]) -> Vec<LabelIndex> {
+    let k = exp_ids.len();
+    if ids.len() >= k && ids[..k] == *exp_ids {
+        let mut out = exp_labs.to_vec();
+        out.resize(ids.len(), 0);
+        return out;
+    }
+    let mut want: FxHashMap<usize, std::collections::VecDeque<LabelIndex>> = FxHashMap::default();
+    for (&i, &l) in exp_ids.iter().zip(exp_labs) {
+        want.entry(i).or_default().push_back(l);
+    }
+    ids.iter().map(|i| want.get_mut(i).and_then(|q| q.pop_front()).unwrap_or(0)).collect()
+}
+
+struct Walker {
+    b: GraphBuilder,
+    seen: FxHashSet<usize>,
+    stack: Vec<Obj>,
+    /// Every object taken off the stack, kept alive until the walk ends.
+    alive: Vec<Obj>,
+    tinfo: FxHashMap<usize, TInfo>,
+    insts: Vec<Inst>,
+    key_labels: FxHashMap<usize, LabelIndex>,
+    root_frames: FxHashMap<usize, (Vec<Obj>, Vec<LabelIndex>)>,
+    t: Types,
+    del_str: Obj,
+    module_str: Obj,
+    name_str: Obj,
+    ellipsis: Obj,
+    edges: u64,
+    l: Labels,
+}
+
+struct Labels {
+    key: LabelIndex,
+    cell: LabelIndex,
+    mfunc: LabelIndex,
+    mself: LabelIndex,
+    dict: LabelIndex,
+    mro: LabelIndex,
+    bases: LabelIndex,
+    base: LabelIndex,
+    tname: LabelIndex,
+    tqual: LabelIndex,
+    subcl: LabelIndex,
+    fback: LabelIndex,
+    fcode: LabelIndex,
+    fglob: LabelIndex,
+    ftrace: LabelIndex,
+    code: Vec<(usize, LabelIndex)>,
+    func: Vec<(usize, LabelIndex)>,
+}
+
+impl Walker {
+    fn lab(&mut self, s: &str) -> LabelIndex {
+        self.b.intern_label(s)
+    }
+
+    unsafe fn push(&mut self, o: Obj) {
+        ffi::Py_INCREF(o);
+        self.stack.push(o);
+    }
+
+    unsafe fn in_mro(&self, t: *mut ffi::PyTypeObject, target: usize) -> bool {
+        let mro = (*t).tp_mro;
+        if mro.is_null() || ffi::PyTuple_Check(mro) == 0 {
+            return false;
+        }
+        let n = ffi::PyTuple_GET_SIZE(mro);
+        (0..n).any(|i| ffi::PyTuple_GET_ITEM(mro, i) as usize == target)
+    }
+
+    /// The agent's `_type_name`: `module.qualname` read with type's own getters' logic.
+    unsafe fn type_name(&self, t: *mut ffi::PyTypeObject) -> String {
+        let s = self.t.str_;
+        let static_name = || {
+            let full = std::ffi::CStr::from_ptr((*t).tp_name).to_string_lossy().into_owned();
+            match full.rfind('.') {
+                Some(i) => (Some(full[..i].to_string()), full[i + 1..].to_string()),
+                None => (Some("builtins".to_string()), full),
+            }
+        };
+        if flags(t) & TPFLAGS_HEAPTYPE != 0 {
+            let ht = t as *mut ffi::PyHeapTypeObject;
+            let q = text_of((*ht).ht_qualname, s).or_else(|| text_of((*ht).ht_name, s)).unwrap_or_else(|| "?".into());
+            let d = (*t).tp_dict;
+            let m = if d.is_null() {
+                None
+            } else {
+                let v = ffi::PyDict_GetItemWithError(d, self.module_str);
+                if v.is_null() {
+                    ffi::PyErr_Clear();
+                    None
+                } else {
+                    text_of(v, s)
+                }
+            };
+            match m {
+                Some(m) if !m.is_empty() => format!("{m}.{q}"),
+                _ => q,
+            }
+        } else {
+            let (m, q) = static_name();
+            match m {
+                Some(m) if !m.is_empty() => format!("{m}.{q}"),
+                _ => q,
+            }
+        }
+    }
+
+    unsafe fn classify(&mut self, t: *mut ffi::PyTypeObject) -> TInfo {
+        let f = flags(t);
+        let tu = t as usize;
+        let tt = &self.t;
+        let mut kind = if tu == tt.str_ {
+            Kind::Str
+        } else if self.in_mro(t, tt.dict) {
+            Kind::Dict
+        } else if self.in_mro(t, tt.type_) {
+            Kind::Type
+        } else if self.in_mro(t, tt.module) {
+            Kind::Module
+        } else if tu == tt.function {
+            Kind::Func
+        } else if tu == tt.code {
+            Kind::Code
+        } else if tu == tt.frame {
+            Kind::Frame
+        } else if tu == tt.cell {
+            Kind::Cell
+        } else if tu == tt.method {
+            Kind::Method
+        } else if tu == tt.bytes || tu == tt.bytearray {
+            Kind::Leaf // the agent's K_BYTES always ends up as a leaf with a length (below)
+        } else if f & TPFLAGS_HAVE_GC != 0 {
+            Kind::Gen
+        } else {
+            Kind::Leaf
+        };
+        let mut len = Len::No;
+        if tu != tt.str_ {
+            if self.in_mro(t, tt.str_) {
+                len = Len::Str;
+            } else if self.in_mro(t, tt.bytes) {
+                len = Len::Bytes;
+            } else if self.in_mro(t, tt.bytearray) {
+                len = Len::ByteArray;
+            }
+        }
+        let mut inst = None;
+        if f & TPFLAGS_HEAPTYPE != 0 && kind != Kind::Type && kind != Kind::Module {
+            inst = self.inst_info(t, f);
+            if inst.is_some() && kind != Kind::Dict {
+                kind = Kind::Gen;
+            }
+        }
+        if matches!(kind, Kind::Leaf | Kind::Str) && (len != Len::No || inst.is_some()) && tu != self.t.str_ {
+            kind = if f & TPFLAGS_HAVE_GC != 0 { Kind::Gen } else { Kind::Leaf };
+        }
+        let info = TInfo { kind, inst, len };
+        self.tinfo.insert(tu, info);
+        info
+    }
+
+    unsafe fn inst_info(&mut self, t: *mut ffi::PyTypeObject, f: u64) -> Option<usize> {
+        let mut slots = Vec::new();
+        let mut has_slots = false;
+        let mut b = t;
+        while !b.is_null() && flags(b) & TPFLAGS_HEAPTYPE != 0 {
+            let d = (*b).tp_dict;
+            if !d.is_null() {
+                let mut pos: ffi::Py_ssize_t = 0;
+                let (mut k, mut v): (Obj, Obj) = (std::ptr::null_mut(), std::ptr::null_mut());
+                while ffi::PyDict_Next(d, &mut pos, &mut k, &mut v) != 0 {
+                    if ty(v) as usize == self.t.member && ty(k) as usize == self.t.str_ {
+                        has_slots = true;
+                        let di = v as usize;
+                        let dm = word(di + 40) as *const ffi::PyMemberDef;
+                        if word(di + 16) == b as usize && !dm.is_null() && matches!((*dm).type_code, T_OBJECT | T_OBJECT_EX) {
+                            if let Some(name) = text_of(k, self.t.str_) {
+                                let l = self.lab(&format!(".{name}"));
+                                slots.push(((*dm).offset, l));
+                            }
+                        }
+                    }
+                }
+            }
+            b = (*b).tp_base;
+        }
+        let base = if b.is_null() { self.t.object as *mut ffi::PyTypeObject } else { b };
+        let managed = f & TPFLAGS_MANAGED_DICT != 0;
+        let doff = if !managed && (*t).tp_dictoffset != 0 && (*t).tp_dictoffset != (*base).tp_dictoffset { (*t).tp_dictoffset } else { 0 };
+        if !(has_slots || managed || doff != 0) {
+            return None;
+        }
+        let keys = if managed { (*(t as *mut ffi::PyHeapTypeObject)).ht_cached_keys as usize } else { 0 };
+        self.insts.push(Inst {
+            slots,
+            has_slots,
+            managed,
+            doff,
+            keys,
+            nent: -1,
+            key_labels: Vec::new(),
+            basicsize: (*t).tp_basicsize,
+            itemsize: (*t).tp_itemsize,
+        });
+        Some(self.insts.len() - 1)
+    }
+
+    unsafe fn refresh_keys(&mut self, ii: usize) {
+        let keys = self.insts[ii].keys;
+        let nent = word(keys + 24);
+        let ent = keys + 32 + (1usize << byte(keys + 9));
+        for i in self.insts[ii].key_labels.len()..nent {
+            let k = word(ent + 16 * i) as Obj;
+            let l = match text_of(k, self.t.str_) {
+                Some(name) => self.lab(&format!(".{name}")),
+                None => 0,
+            };
+            self.insts[ii].key_labels.push(l);
+        }
+        self.insts[ii].nent = nent as i64;
+    }
+
+    /// The agent's `inst_labels`: labels for the instance part of `ids`, attribute storage, inline bytes.
+    unsafe fn inst_labels(&mut self, oid: usize, ids: &[usize], ii: usize) -> (Vec<LabelIndex>, String, u64) {
+        let mut exp_ids = Vec::new();
+        let mut exp_labs = Vec::new();
+        for &(off, l) in &self.insts[ii].slots {
+            let p = word((oid as isize + off) as usize);
+            if p != 0 {
+                exp_ids.push(p);
+                exp_labs.push(l);
+            }
+        }
+        let mut a = if self.insts[ii].has_slots { "slots".to_string() } else { String::new() };
+        let join = |a: &mut String, what: &str| {
+            if a.is_empty() {
+                *a = what.to_string();
+            } else {
+                a.push('+');
+                a.push_str(what);
+            }
+        };
+        let mut extra_i = 0u64;
+        if self.insts[ii].managed {
+            let dp = word(oid - 24);
+            let vp = word(oid - 32);
+            if dp != 0 {
+                exp_ids.push(dp);
+                exp_labs.push(self.l.dict);
+                join(&mut a, "dict");
+            } else if vp != 0 {
+                join(&mut a, "inline");
+                let keys = self.insts[ii].keys;
+                if keys != 0 {
+                    let nent = word(keys + 24);
+                    if nent as i64 != self.insts[ii].nent {
+                        self.refresh_keys(ii);
+                    }
+                    for i in 0..nent {
+                        let v = word(vp + 8 * i);
+                        if v != 0 {
+                            if let Some(&l) = self.insts[ii].key_labels.get(i) {
+                                exp_ids.push(v);
+                                exp_labs.push(l);
+                            }
+                        }
+                    }
+                    let prefix = byte(vp - 1) as i64;
+                    let mut cap = (nent as i64 + word(keys + 16) as i64).max(prefix - 9);
+                    if cap > prefix - 2 {
+                        cap = prefix - 2;
+                    }
+                    extra_i = (prefix + 8 * cap).max(0) as u64;
+                }
+            }
+        } else if self.insts[ii].doff != 0 {
+            let mut doff = self.insts[ii].doff;
+            if doff < 0 {
+                let n = (word(oid + 16) as isize).abs();
+                let size = self.insts[ii].basicsize + n * self.insts[ii].itemsize;
+                doff += (size + 7) & !7;
+            }
+            let dp = word((oid as isize + doff) as usize);
+            if dp != 0 {
+                exp_ids.push(dp);
+                exp_labs.push(self.l.dict);
+                join(&mut a, "dict");
+            }
+        }
+        (match_labels(ids, &exp_ids, &exp_labs), a, extra_i)
+    }
+
+    /// The label of a dict key's value edge (the agent's `key_label`).
+    unsafe fn key_label(&mut self, k: Obj) -> LabelIndex {
+        let t = ty(k) as usize;
+        if t == self.t.str_ {
+            if let Some(&l) = self.key_labels.get(&(k as usize)) {
+                return l;
+            }
+            let n = ffi::PyUnicode_GetLength(k);
+            let (shown, owned) = if n <= 60 {
+                (k, false)
+            } else {
+                let head = ffi::PyUnicode_Substring(k, 0, 60);
+                let s = if head.is_null() { std::ptr::null_mut() } else { ffi::PyUnicode_Concat(head, self.ellipsis) };
+                if !head.is_null() {
+                    ffi::Py_DECREF(head);
+                }
+                (s, true)
+            };
+            let text = if shown.is_null() {
+                ffi::PyErr_Clear();
+                None
+            } else {
+                let r = ffi::PyObject_Repr(shown);
+                if owned {
+                    ffi::Py_DECREF(shown);
+                }
+                if r.is_null() {
+                    ffi::PyErr_Clear();
+                    None
+                } else {
+                    let s = text_of(r, self.t.str_);
+                    ffi::Py_DECREF(r);
+                    s
+                }
+            };
+            let l = self.lab(&format!("[{}]", text.unwrap_or_else(|| "<str>".into())));
+            self.key_labels.insert(k as usize, l);
+            return l;
+        }
+        let s = if t == self.t.int || t == self.t.float {
+            let r = ffi::PyObject_Repr(k);
+            if r.is_null() {
+                ffi::PyErr_Clear();
+                "[<int>]".to_string()
+            } else {
+                let s = text_of(r, self.t.str_).unwrap_or_default();
+                ffi::Py_DECREF(r);
+                format!("[{s}]")
+            }
+        } else if t == self.t.bool_ || k == ffi::Py_None() {
+            if k == ffi::Py_True() {
+                "[True]".into()
+            } else if k == ffi::Py_False() {
+                "[False]".into()
+            } else {
+                "[None]".into()
+            }
+        } else {
+            let name = self.type_name(ty(k));
+            format!("[<{}>]", name.rsplit('.').next().unwrap_or(&name))
+        };
+        self.lab(&s)
+    }
+
+    unsafe fn length(&self, o: Obj, len: Len) -> Option<u64> {
+        let n = match len {
+            Len::No => return None,
+            Len::Str => ffi::PyUnicode_GetLength(o),
+            Len::Bytes => ffi::PyBytes_Size(o),
+            Len::ByteArray => ffi::PyByteArray_Size(o),
+        };
+        if n < 0 {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        Some(n as u64)
+    }
+
+    /// Walks everything; returns an error only for a BaseException raised by a `__sizeof__`.
+    unsafe fn run(&mut self) -> Result<(), ()> {
+        let mut gr: Vec<Obj> = Vec::new();
+        while let Some(o) = self.stack.pop() {
+            let oid = o as usize;
+            if !self.seen.insert(oid) {
+                ffi::Py_DECREF(o);
+                continue;
+            }
+            self.alive.push(o);
+            let t = ty(o);
+            let tid = t as usize;
+            if !self.seen.contains(&tid) {
+                self.push(t as Obj);
+            }
+            let mut sz = _PySys_GetSizeOf(o) as u64;
+            let mut err = false;
+            if !ffi::PyErr_Occurred().is_null() {
+                if ffi::PyErr_ExceptionMatches(ffi::PyExc_Exception) == 0 {
+                    return Err(());
+                }
+                ffi::PyErr_Clear();
+                err = true;
+            } else if sz > SIZE_LIMIT {
+                err = true;
+            }
+            if err {
+                sz = 0;
+            }
+            let info = match self.tinfo.get(&tid) {
+                Some(&i) => i,
+                None => self.classify(t),
+            };
+            let node = self.b.add_object(oid as u64, tid as u64, sz);
+            let mut extra = Extra::default();
+            let e = || Some("sizeof".to_string());
+            match info.kind {
+                Kind::Leaf => {
+                    if err {
+                        extra.e = e();
+                    } else {
+                        extra.l = self.length(o, info.len);
+                    }
+                }
+                Kind::Str => {
+                    let h = ffi::PyObject_Hash(o);
+                    if h == -1 && !ffi::PyErr_Occurred().is_null() {
+                        ffi::PyErr_Clear();
+                    }
+                    extra.h = Some(h as i64);
+                    extra.l = Some(ffi::PyUnicode_GetLength(o).max(0) as u64);
+                }
+                Kind::Gen if info.inst.is_none() => {
+                    referents(o, &mut gr);
+                    for &r in &gr {
+                        self.b.add_ref_index(r as u64, 0);
+                    }
+                    self.edges += gr.len() as u64;
+                    for i in 0..gr.len() {
+                        self.push(gr[i]);
+                    }
+                    if err {
+                        extra.e = e();
+                    }
+                    extra.l = self.length(o, info.len);
+                }
+                Kind::Dict => self.dict(o, t, info, err, &mut extra, &mut gr),
+                _ => self.other(o, t, info, err, &mut extra, &mut gr),
+            }
+            if extra != Extra::default() {
+                self.b.set_extra(node, extra);
+            }
+        }
+        Ok(())
+    }
+
+    unsafe fn dict(&mut self, o: Obj, t: *mut ffi::PyTypeObject, info: TInfo, err: bool, extra: &mut Extra, gr: &mut Vec<Obj>) {
+        let oid = o as usize;
+        let mut flat: Vec<Obj> = Vec::new();
+        let mut pos: ffi::Py_ssize_t = 0;
+        let (mut k, mut v): (Obj, Obj) = (std::ptr::null_mut(), std::ptr::null_mut());
+        while ffi::PyDict_Next(o, &mut pos, &mut k, &mut v) != 0 {
+            flat.push(k);
+            flat.push(v);
+        }
+        if err {
+            extra.e = Some("sizeof".into());
+        }
+        let mut ids: Vec<usize> = Vec::new();
+        let mut labs: Vec<LabelIndex> = Vec::new();
+        let mut pre: Vec<Obj> = Vec::new();
+        if t as usize != self.t.dict {
+            referents(o, gr);
+            let mut cnt: FxHashMap<usize, usize> = FxHashMap::default();
+            for &x in &flat {
+                *cnt.entry(x as usize).or_default() += 1;
+            }
+            for &x in gr.iter() {
+                match cnt.get_mut(&(x as usize)) {
+                    Some(c) if *c > 0 => *c -= 1,
+                    _ => pre.push(x),
+                }
+            }
+            let gids: Vec<usize> = pre.iter().map(|&x| x as usize).collect();
+            let gl = match info.inst {
+                Some(ii) => {
+                    let (gl, a, xi) = self.inst_labels(oid, &gids, ii);
+                    if !a.is_empty() {
+                        extra.a = Some(a);
+                    }
+                    if xi != 0 {
+                        extra.i = Some(xi);
+                    }
+                    gl
+                }
+                None => vec![0; gids.len()],
+            };
+            ids.extend(gids);
+            labs.extend(gl);
+        }
+        for pair in flat.chunks(2) {
+            let l = self.key_label(pair[0]);
+            ids.push(pair[0] as usize);
+            labs.push(self.l.key);
+            ids.push(pair[1] as usize);
+            labs.push(l);
+        }
+        for (&i, &l) in ids.iter().zip(&labs) {
+            self.b.add_ref_index(i as u64, l);
+        }
+        self.edges += ids.len() as u64;
+        for &x in pre.iter().chain(flat.iter()) {
+            self.push(x);
+        }
+    }
+
+    unsafe fn other(&mut self, o: Obj, t: *mut ffi::PyTypeObject, info: TInfo, err: bool, extra: &mut Extra, gr: &mut Vec<Obj>) {
+        let oid = o as usize;
+        let s = self.t.str_;
+        if err {
+            extra.e = Some("sizeof".into());
+        }
+        referents(o, gr);
+        // Objects added to the referents: (object, label); they are pushed too.
+        let mut added: Vec<(Obj, LabelIndex)> = Vec::new();
+        let ids: Vec<usize> = gr.iter().map(|&x| x as usize).collect();
+        let mut labs: Option<Vec<LabelIndex>> = None;
+        let mut replaced: Option<(Vec<Obj>, Vec<LabelIndex>)> = None;
+        match info.kind {
+            Kind::Gen => {
+                let (l, a, xi) = self.inst_labels(oid, &ids, info.inst.expect("instance info"));
+                if !a.is_empty() {
+                    extra.a = Some(a);
+                }
+                if xi != 0 {
+                    extra.i = Some(xi);
+                }
+                extra.l = self.length(o, info.len);
+                labs = Some(l);
+            }
+            Kind::Type => {
+                let to = o as *mut ffi::PyTypeObject;
+                extra.n = Some(self.type_name(to));
+                if !(*to).tp_dict.is_null() {
+                    let mro = (*to).tp_mro;
+                    if !mro.is_null() && ffi::PyTuple_Check(mro) != 0 {
+                        for i in 0..ffi::PyTuple_GET_SIZE(mro) {
+                            let b = ffi::PyTuple_GET_ITEM(mro, i);
+                            if ffi::PyType_Check(b) == 0 {
+                                break;
+                            }
+                            let d = (*(b as *mut ffi::PyTypeObject)).tp_dict;
+                            if d.is_null() {
+                                break;
+                            }
+                            let c = ffi::PyDict_Contains(d, self.del_str);
+                            if c < 0 {
+                                ffi::PyErr_Clear();
+                                break;
+                            }
+                            if c == 1 {
+                                extra.d = Some(true);
+                                break;
+                            }
+                        }
+                    }
+                    let none = ffi::Py_None() as usize;
+                    let nz = |p: Obj| if p.is_null() { none } else { p as usize };
+                    let mut ei = vec![nz(mro), nz((*to).tp_bases)];
+                    let mut el = vec![self.l.mro, self.l.bases];
+                    if !(*to).tp_base.is_null() {
+                        ei.push((*to).tp_base as usize);
+                        el.push(self.l.base);
+                    }
+                    ei.push((*to).tp_dict as usize);
+                    el.push(self.l.dict);
+                    labs = Some(match_labels(&ids, &ei, &el));
+                    if flags(to) & TPFLAGS_HEAPTYPE != 0 {
+                        let ht = to as *mut ffi::PyHeapTypeObject;
+                        for (v, l) in [((*ht).ht_name, self.l.tname), ((*ht).ht_qualname, self.l.tqual)] {
+                            if !v.is_null() && ty(v) as usize == s {
+                                added.push((v, l));
+                            }
+                        }
+                    }
+                    let sub = (*to).tp_subclasses;
+                    if !sub.is_null() {
+                        added.push((sub, self.l.subcl));
+                    }
+                }
+            }
+            Kind::Module => {
+                let md = word(oid + 16) as Obj;
+                if !md.is_null() && ty(md) as usize == self.t.dict {
+                    let nm = ffi::PyDict_GetItemWithError(md, self.name_str);
+                    if nm.is_null() {
+                        ffi::PyErr_Clear();
+                    } else {
+                        extra.n = text_of(nm, s);
+                    }
+                }
+                let mdid = if md.is_null() { ffi::Py_None() as usize } else { md as usize };
+                labs = Some(match_labels(&ids, &[mdid], &[self.l.dict]));
+            }
+            Kind::Func => {
+                extra.n = text_of(word(oid + 40) as Obj, s);
+                let mut ei = Vec::new();
+                let mut el = Vec::new();
+                for &(off, l) in &self.l.func {
+                    let p = word(oid + off);
+                    if p != 0 {
+                        ei.push(p);
+                        el.push(l);
+                    }
+                }
+                labs = Some(match_labels(&ids, &ei, &el));
+            }
+            Kind::Code => {
+                extra.n = text_of(word(oid + 128) as Obj, s);
+                if gr.is_empty() {
+                    labs = Some(Vec::new());
+                    for &(off, l) in &self.l.code {
+                        let p = word(oid + off);
+                        if p != 0 {
+                            added.push((p as Obj, l));
+                        }
+                    }
+                }
+            }
+            Kind::Frame => {
+                let fr = word(oid + 24);
+                let code = if fr != 0 { word(fr + 32) } else { 0 };
+                if code != 0 {
+                    if let Some(q) = text_of(word(code + 128) as Obj, s) {
+                        extra.n = Some(format!("{q}()"));
+                    }
+                }
+                if let Some((objs, ls)) = self.root_frames.get(&oid) {
+                    replaced = Some((objs.clone(), ls.clone()));
+                } else {
+                    let mut ei = vec![word(oid + 16), word(oid + 32)];
+                    let mut el = vec![self.l.fback, self.l.ftrace];
+                    if fr != 0 && code != 0 {
+                        ei.push(code);
+                        ei.push(word(fr + 8));
+                        el.push(self.l.fcode);
+                        el.push(self.l.fglob);
+                        let nlp = *((code + 76) as *const i32) as usize;
+                        let names = word(code + 96) as Obj;
+                        let kinds = word(code + 104) as Obj;
+                        for i in 0..nlp {
+                            let p = word(fr + 72 + 8 * i);
+                            if p == 0 {
+                                continue;
+                            }
+                            let name = if !names.is_null() && ffi::PyTuple_Check(names) != 0 && (i as isize) < ffi::PyTuple_GET_SIZE(names) {
+                                text_of(ffi::PyTuple_GET_ITEM(names, i as isize), s).unwrap_or_default()
+                            } else {
+                                String::new()
+                            };
+                            let kind = if !kinds.is_null() && (i as isize) < ffi::PyBytes_Size(kinds) {
+                                *(ffi::PyBytes_AsString(kinds) as *const u8).add(i)
+                            } else {
+                                0
+                            };
+                            let l = self.lab(&format!("{}{name}'", if kind & 0xC0 != 0 { "cell '" } else { "local '" }));
+                            ei.push(p);
+                            el.push(l);
+                        }
+                    }
+                    labs = Some(match_labels(&ids, &ei, &el));
+                }
+            }
+            Kind::Cell => labs = Some(vec![self.l.cell; ids.len()]),
+            Kind::Method => {
+                let (func, slf) = (word(oid + 16), word(oid + 24));
+                labs = Some(match_labels(&ids, &[func, slf], &[self.l.mfunc, self.l.mself]));
+                if func != 0 && ty(func as Obj) as usize == self.t.function {
+                    extra.n = text_of(word(func + 40) as Obj, s);
+                }
+            }
+            Kind::Leaf | Kind::Str | Kind::Dict => {}
+        }
+        let (objs, mut labels): (Vec<Obj>, Vec<LabelIndex>) = match replaced {
+            Some(r) => r,
+            None => (gr.clone(), labs.unwrap_or_else(|| vec![0; ids.len()])),
+        };
+        labels.resize(objs.len(), 0);
+        let mut objs = objs;
+        for (x, l) in added {
+            objs.push(x);
+            labels.push(l);
+        }
+        for (&x, &l) in objs.iter().zip(&labels) {
+            self.b.add_ref_index(x as u64, l);
+        }
+        self.edges += objs.len() as u64;
+        for &x in &objs {
+            self.push(x);
+        }
+    }
+}
+
+fn type_addr(py: Python<'_>, module: &str, name: &str) -> PyResult<usize> {
+    Ok(py.import(module)?.getattr(name)?.as_ptr() as usize)
+}
+
+/// Walks the heap of this process into a graph (`exclude`: ids whose records to leave out).
+fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
+    if WALKING.swap(true, Ordering::SeqCst) {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err("another dump is in progress"));
+    }
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            WALKING.store(false, Ordering::SeqCst);
+        }
+    }
+    let _release = Release;
+    let t0 = Instant::now();
+    let wall = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    let gc_was = unsafe { ffi::PyGC_Disable() } != 0;
+    struct Gc(bool);
+    impl Drop for Gc {
+        fn drop(&mut self) {
+            if self.0 {
+                unsafe { ffi::PyGC_Enable() };
+            }
+        }
+    }
+    let _gc = Gc(gc_was);
+
+    let agent = py.import("heapdiff.agent")?;
+    // 1. everything the collector tracks, first (as the agent does)
+    let objs = py.import("gc")?.getattr("get_objects")?.call0()?.cast_into::<PyList>()?;
+    let ctx = agent.getattr("_Ctx")?.call1((false,))?;
+    let ex = PySet::new(py, exclude)?;
+    ex.add(objs.as_ptr() as usize)?;
+    ex.add(ctx.as_ptr() as usize)?;
+    let roots = agent.getattr("_frame_roots")?.call1((&ctx, &ex))?.cast_into::<PyList>()?;
+    let header: String = agent.getattr("_header")?.call1((false, wall, gc_was))?.extract()?;
+    let mut header: serde_json::Value = serde_json::from_str(&header).unwrap_or_default();
+    header["walker"] = "native".into();
+    let header: Header = serde_json::from_value(header).unwrap_or_default();
+    let ctx_labels: Vec<String> = ctx.getattr("labels")?.extract()?;
+
+    let t = Types {
+        str_: type_addr(py, "builtins", "str")?,
+        bytes: type_addr(py, "builtins", "bytes")?,
+        bytearray: type_addr(py, "builtins", "bytearray")?,
+        dict: type_addr(py, "builtins", "dict")?,
+        type_: type_addr(py, "builtins", "type")?,
+        module: type_addr(py, "types", "ModuleType")?,
+        function: type_addr(py, "types", "FunctionType")?,
+        code: type_addr(py, "types", "CodeType")?,
+        frame: type_addr(py, "types", "FrameType")?,
+        cell: type_addr(py, "types", "CellType")?,
+        method: type_addr(py, "types", "MethodType")?,
+        member: type_addr(py, "types", "MemberDescriptorType")?,
+        int: type_addr(py, "builtins", "int")?,
+        bool_: type_addr(py, "builtins", "bool")?,
+        float: type_addr(py, "builtins", "float")?,
+        object: type_addr(py, "builtins", "object")?,
+    };
+    let del_str = pyo3::types::PyString::intern(py, "__del__");
+    let module_str = pyo3::types::PyString::intern(py, "__module__");
+    let name_str = pyo3::types::PyString::intern(py, "__name__");
+    let ellipsis = pyo3::types::PyString::new(py, "\u{2026}");
+
+    let mut b = GraphBuilder::new();
+    let mut intern = |b: &mut GraphBuilder, s: &str| b.intern_label(s);
+    let l = Labels {
+        key: intern(&mut b, "<key>"),
+        cell: intern(&mut b, ".cell_contents"),
+        mfunc: intern(&mut b, ".__func__"),
+        mself: intern(&mut b, ".__self__"),
+        dict: intern(&mut b, ".__dict__"),
+        mro: intern(&mut b, ".__mro__"),
+        bases: intern(&mut b, ".__bases__"),
+        base: intern(&mut b, ".__base__"),
+        tname: intern(&mut b, ".__name__"),
+        tqual: intern(&mut b, ".__qualname__"),
+        subcl: intern(&mut b, ".__subclasses__"),
+        fback: intern(&mut b, ".f_back"),
+        fcode: intern(&mut b, ".f_code"),
+        fglob: intern(&mut b, ".f_globals"),
+        ftrace: intern(&mut b, ".f_trace"),
+        code: CODE_FIELDS.iter().map(|&(o, n)| (o, intern(&mut b, n))).collect(),
+        func: FUNC_FIELDS.iter().map(|&(o, n)| (o, intern(&mut b, n))).collect(),
+    };
+    let mut w = Walker {
+        b,
+        seen: FxHashSet::default(),
+        stack: Vec::with_capacity(objs.len() * 2),
+        alive: Vec::with_capacity(objs.len() * 2),
+        tinfo: FxHashMap::default(),
+        insts: Vec::new(),
+        key_labels: FxHashMap::default(),
+        root_frames: FxHashMap::default(),
+        t,
+        del_str: del_str.as_ptr(),
+        module_str: module_str.as_ptr(),
+        name_str: name_str.as_ptr(),
+        ellipsis: ellipsis.as_ptr(),
+        edges: 0,
+        l,
+    };
+    for id in ex.iter() {
+        w.seen.insert(id.extract::<usize>()?);
+    }
+    let modules = unsafe { ffi::PySys_GetObject(c"modules".as_ptr()) };
+    let mut frame_roots: Vec<(usize, String)> = Vec::new();
+    let result = unsafe {
+        for o in objs.iter() {
+            w.push(o.as_ptr());
+        }
+        let mut frames = Vec::new();
+        for r in roots.iter() {
+            let r = r.cast_into::<PyTuple>()?;
+            let f = r.get_item(0)?;
+            let name: String = r.get_item(1)?.extract()?;
+            let fobjs = r.get_item(2)?.cast_into::<PyList>()?;
+            let flabs: Vec<usize> = r.get_item(3)?.extract()?;
+            let mut os = Vec::with_capacity(fobjs.len());
+            for x in fobjs.iter() {
+                ffi::Py_INCREF(x.as_ptr());
+                w.alive.push(x.as_ptr());
+                os.push(x.as_ptr());
+            }
+            let ls: Vec<LabelIndex> = flabs.iter().map(|&i| w.b.intern_label(ctx_labels.get(i).map_or("", |s| s.as_str()))).collect();
+            w.root_frames.insert(f.as_ptr() as usize, (os, ls));
+            frame_roots.push((f.as_ptr() as usize, name));
+            frames.push(f.as_ptr());
+        }
+        for &f in frames.iter().rev() {
+            w.push(f);
+        }
+        if !modules.is_null() {
+            w.push(modules);
+        }
+        let r = w.run();
+        // Drop what the walk held; deallocations (and any finalizer) happen after the walk.
+        for o in w.stack.drain(..).chain(w.alive.drain(..)) {
+            ffi::Py_DECREF(o);
+        }
+        r
+    };
+    drop(objs);
+    if result.is_err() {
+        return Err(PyErr::fetch(py));
+    }
+    let mut b = w.b;
+    if !modules.is_null() {
+        b.add_root(modules as u64, RootKind::Modules, "sys.modules");
+    }
+    for (f, name) in frame_roots {
+        b.add_root(f as u64, RootKind::Frame, &name);
+    }
+    b.header = header;
+    b.path = PathBuf::from("<memory>");
+    let objects = b.ids.len() as u64;
+    b.trailer = Trailer { objects, edges: w.edges, seconds: t0.elapsed().as_secs_f64(), bytes: 0 };
+    b.build().map_err(to_py_err)
+}
+
+/// Takes a snapshot of this process in memory with the native walker.
+#[pyfunction]
+#[pyo3(signature = (exclude_ids = Vec::new()))]
+fn walk(py: Python<'_>, exclude_ids: Vec<u64>) -> PyResult<NativeSnapshot> {
+    Ok(NativeSnapshot::new(walk_graph(py, &exclude_ids)?))
+}
+
+/// Writes a snapshot of this process to `path` with the native walker; returns the agent's
+/// `DumpStats`. Never raises an `Exception`: a failure is in `.error` and leaves no file.
+#[pyfunction]
+#[pyo3(signature = (path, compress = None, exclude_ids = Vec::new()))]
+fn dump<'py>(py: Python<'py>, path: PathBuf, compress: Option<bool>, exclude_ids: Vec<u64>) -> PyResult<Bound<'py, PyAny>> {
+    let t0 = Instant::now();
+    let stats = py.import("heapdiff.agent")?.getattr("DumpStats")?;
+    let none = py.None();
+    let gz = compress.unwrap_or_else(|| path.to_string_lossy().ends_with(".gz"));
+    let failed = |msg: String| stats.call1((&none, 0, 0, 0, t0.elapsed().as_secs_f64(), msg));
+    let g = match walk_graph(py, &exclude_ids) {
+        Ok(g) => g,
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => return failed(e.to_string()),
+        Err(e) => return Err(e),
+    };
+    let (objects, edges) = (g.node_count(), g.edge_count());
+    match py.detach(|| crate::snapshot::save_with(&g, Path::new(&path), gz)) {
+        Ok(()) => {
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            stats.call1((path.display().to_string(), objects, edges, size, t0.elapsed().as_secs_f64(), &none))
+        }
+        Err(e) => failed(e.to_string()),
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let v = py.version_info();
+    let ptr64 = std::mem::size_of::<usize>() == 8;
+    let cpython = py.import("sys")?.getattr("implementation")?.getattr("name")?.extract::<String>()? == "cpython";
+    if cpython && ptr64 && (v.major, v.minor) == (3, 11) {
+        m.add_function(wrap_pyfunction!(walk, m)?)?;
+        m.add_function(wrap_pyfunction!(dump, m)?)?;
+    }
     Ok(())
 }

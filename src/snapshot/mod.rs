@@ -10,5 +10,5 @@ mod records;
 mod write;
 
 pub use read::{load, load_bytes};
-pub use write::{save, write};
+pub use write::{save, save_with, write};
 pub use records::{AttrStorage, Extra, Header, RootKind, Trailer, FORMAT_VERSION};

@@ -13,12 +13,17 @@ use crate::snapshot::{AttrStorage, Extra, RootKind, Trailer};
 
 /// Writes `g` to `path` (gzip when it ends in `.gz`).
 pub fn save(g: &Graph, path: &Path) -> Result<()> {
+    save_with(g, path, path.to_string_lossy().ends_with(".gz"))
+}
+
+/// Writes `g` to `path`, compressed with gzip when `gzip` is set.
+pub fn save_with(g: &Graph, path: &Path, gzip: bool) -> Result<()> {
     let io_err = |source: std::io::Error| Error::Io { path: path.to_path_buf(), source };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let file = std::fs::File::create(&tmp)?;
-        if name.ends_with(".gz") {
+        if gzip {
             let mut gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
             write(g, &mut gz)?;
             gz.finish()?.flush()?;
@@ -124,14 +129,36 @@ impl Write for Counter<'_> {
     }
 }
 
+/// Escapes every non-ASCII character as `\uXXXX` (surrogate pairs past the BMP), as the agent's
+/// `json.encoder.encode_basestring_ascii` does: in JSON they can only occur inside strings.
+fn ascii(json: String) -> String {
+    if json.is_ascii() {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        }
+    }
+    out
+}
+
 mod erased {
+    use super::ascii;
+
     /// Compact JSON of any serializable value (object-safe, so one closure serves every type).
     pub trait Ser {
         fn to_json(&self) -> String;
     }
     impl<T: serde::Serialize> Ser for T {
         fn to_json(&self) -> String {
-            serde_json::to_string(self).unwrap_or_else(|_| "null".into())
+            ascii(serde_json::to_string(self).unwrap_or_else(|_| "null".into()))
         }
     }
 }
@@ -173,7 +200,10 @@ mod tests {
             assert_eq!(e1, e2);
             assert_eq!(h.str_hash(n), g.str_hash(n));
             assert_eq!(h.attr_storage(n), g.attr_storage(n));
-            assert_eq!(h.extra(n), g.extra(n));
+            let rich = |x: Option<&Extra>| x.map(|e| (e.n.clone(), e.e.clone(), e.d, e.nb));
+            assert_eq!(rich(h.extra(n)), rich(g.extra(n)));
+            assert_eq!(h.inline_size(n), g.inline_size(n));
+            assert_eq!(h.length(n), g.length(n));
         }
         assert_eq!(h.roots, g.roots);
     }
