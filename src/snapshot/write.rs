@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::graph::Graph;
-use crate::snapshot::{AttrStorage, Extra, RootKind, Trailer};
+use crate::snapshot::{AttrStorage, RootKind, Trailer};
 
 /// Writes `g` to `path` (gzip when it ends in `.gz`).
 pub fn save(g: &Graph, path: &Path) -> Result<()> {
@@ -24,11 +24,11 @@ pub fn save_with(g: &Graph, path: &Path, gzip: bool) -> Result<()> {
     let result = (|| -> std::io::Result<()> {
         let file = std::fs::File::create(&tmp)?;
         if gzip {
-            let mut gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
+            let mut gz = flate2::write::GzEncoder::new(BufWriter::with_capacity(1 << 20, file), flate2::Compression::fast());
             write(g, &mut gz)?;
             gz.finish()?.flush()?;
         } else {
-            let mut w = BufWriter::new(file);
+            let mut w = BufWriter::with_capacity(1 << 20, file);
             write(g, &mut w)?;
             w.flush()?;
         }
@@ -63,7 +63,10 @@ pub fn write(g: &Graph, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w, "\"roots\":{},", json(&roots))?;
     writeln!(w, "\"objects\":[")?;
     let mut edges = 0u64;
-    let mut line = String::new();
+    let mut line = String::with_capacity(256);
+    // The side arrays are sorted by node: walk them with cursors instead of a search per node.
+    let (mut ch, mut cl, mut ca, mut ci) = (0usize, 0usize, 0usize, 0usize);
+    let last = g.node_count() as u32;
     for n in g.nodes() {
         use std::fmt::Write as _;
         line.clear();
@@ -72,35 +75,91 @@ pub fn write(g: &Graph, w: &mut dyn Write) -> std::io::Result<()> {
         let _ = write!(line, "[{},{},{},[", g.id(n), type_id, g.getsizeof(n));
         let mut labelled = false;
         for (i, (to, l)) in g.edges(n).enumerate() {
-            let _ = write!(line, "{}{}", if i > 0 { "," } else { "" }, g.id(to));
+            if i > 0 {
+                line.push(',');
+            }
+            let _ = write!(line, "{}", g.id(to));
             labelled |= l != 0;
             edges += 1;
         }
         line.push(']');
-        let mut extra: Extra = g.extra(n).cloned().unwrap_or_default();
-        extra.h = g.str_hash(n);
-        extra.l = g.length(n);
-        extra.a = g.attr_storage(n).map(|a| attr_text(a).to_string());
-        extra.i = Some(g.inline_size(n)).filter(|&i| i > 0);
-        let has_extra = extra != Extra::default();
-        if labelled || has_extra {
+        let mut x = String::new();
+        let field = |x: &mut String, key: &str, value: &dyn std::fmt::Display| {
+            let _ = write!(x, "{}\"{key}\":{value}", if x.is_empty() { "" } else { "," });
+        };
+        if let Some(e) = g.extra(n) {
+            if let Some(v) = &e.n {
+                field(&mut x, "n", &json(v));
+            }
+            if let Some(v) = &e.e {
+                field(&mut x, "e", &json(v));
+            }
+            if let Some(v) = e.d {
+                field(&mut x, "d", &v);
+            }
+            if let Some(v) = e.nb {
+                field(&mut x, "nb", &v);
+            }
+            if let Some(v) = &e.dev {
+                field(&mut x, "dev", &json(v));
+            }
+            if let Some(v) = &e.dt {
+                field(&mut x, "dt", &json(v));
+            }
+            if let Some(v) = &e.sh {
+                field(&mut x, "sh", &json(v));
+            }
+            if let Some(v) = e.own {
+                field(&mut x, "own", &v);
+            }
+        }
+        while ch < g.str_hash.len() && g.str_hash[ch].0 < n {
+            ch += 1;
+        }
+        if ch < g.str_hash.len() && g.str_hash[ch].0 == n {
+            field(&mut x, "h", &g.str_hash[ch].1);
+        }
+        while cl < g.lengths.len() && g.lengths[cl].0 < n {
+            cl += 1;
+        }
+        if cl < g.lengths.len() && g.lengths[cl].0 == n {
+            field(&mut x, "l", &g.lengths[cl].1);
+        }
+        while ca < g.attrs.len() && g.attrs[ca].0 < n {
+            ca += 1;
+        }
+        if ca < g.attrs.len() && g.attrs[ca].0 == n {
+            field(&mut x, "a", &format_args!("\"{}\"", attr_text(g.attrs[ca].1)));
+        }
+        while ci < g.inline.len() && g.inline[ci].0 < n {
+            ci += 1;
+        }
+        if ci < g.inline.len() && g.inline[ci].0 == n && g.inline[ci].1 > 0 {
+            field(&mut x, "i", &g.inline[ci].1);
+        }
+        if labelled || !x.is_empty() {
             line.push_str(",[");
             if labelled {
                 for (i, (_, l)) in g.edges(n).enumerate() {
-                    let _ = write!(line, "{}{}", if i > 0 { "," } else { "" }, l);
+                    if i > 0 {
+                        line.push(',');
+                    }
+                    let _ = write!(line, "{l}");
                 }
             }
             line.push(']');
         }
-        if has_extra {
-            line.push(',');
-            line.push_str(&json(&extra));
+        if !x.is_empty() {
+            line.push_str(",{");
+            line.push_str(&x);
+            line.push('}');
         }
         line.push(']');
-        if n + 1 < g.node_count() as u32 {
+        if n + 1 < last {
             line.push(',');
         }
-        writeln!(w, "{line}")?;
+        line.push('\n');
+        w.write_all(line.as_bytes())?;
     }
     writeln!(w, "],")?;
     writeln!(w, "\"labels\":[")?;
@@ -167,6 +226,7 @@ mod erased {
 mod tests {
     use super::*;
     use crate::graph::GraphBuilder;
+    use crate::snapshot::Extra;
 
     #[test]
     fn a_saved_graph_loads_back_the_same() {

@@ -1,0 +1,109 @@
+"""The native walker (src/python/walker.rs) against the reference, the pure-Python agent: on the
+same heap both must record the same objects with the same sizes, edges, labels, extras and roots.
+
+The tolerance, exactly: the two dumps run one after the other in one process, so each sees the
+other's few results and temporaries. Objects present in only one snapshot: at most 10, all of the
+types the driving program's own bookkeeping makes (the first dump's `DumpStats` and what it holds,
+the `stats` dict, the walkers' header encoder). Objects in both: identical type, size, extras and
+edges, except that edges to objects present in only one snapshot are left out of the comparison,
+and except up to 2 frames of the driving program (its locals hold the name of the walker running)
+and up to 2 `json.encoder.JSONEncoder` temporaries made by each dump's header at a reused address."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+native = pytest.importorskip("heapdiff._native")
+if not hasattr(native, "walk"):
+    pytest.skip("the native walker needs CPython 3.11 (64-bit)", allow_module_level=True)
+
+import heapdiff  # noqa: E402
+import walker_compare  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+DRIVER_TYPES = {"builtins.int", "builtins.str", "builtins.float", "builtins.tuple", "builtins.dict",
+                "heapdiff.agent.DumpStats", "json.encoder.JSONEncoder"}
+
+
+@pytest.fixture(scope="module", params=["agent-first", "native-first"])
+def pair(request, tmp_path_factory):
+    out = tmp_path_factory.mktemp("walkers")
+    a, n = out / "agent.json", out / "native.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+    subprocess.run([sys.executable, str(HERE / "programs" / "walker_pair.py"), str(a), str(n), request.param],
+                   check=True, env=env, cwd=out, timeout=300)
+    return a, n
+
+
+def test_same_object_set_sizes_edges_labels_and_roots(pair):
+    only_a, only_n, diff, (roots_a, roots_n) = walker_compare.compare(*pair)
+    assert sum(only_a.values()) <= 10 and set(only_a) <= DRIVER_TYPES, only_a
+    assert sum(only_n.values()) <= 10 and set(only_n) <= DRIVER_TYPES, only_n
+    assert diff.get("type", []) == []
+    assert diff.get("size", []) == []
+    edges = diff.get("edges", [])
+    assert len(edges) <= 2 and all(name == "builtins.frame" for _i, name, _a, _b in edges), edges[:3]
+    extra = diff.get("extra", [])
+    assert len(extra) <= 2 and all(name == "json.encoder.JSONEncoder" for _i, name, _a, _b in extra), extra[:3]
+    assert sorted(roots_a) == sorted(roots_n)
+
+
+def test_the_heap_program_covers_every_kind(pair):
+    recs, names, _roots, header = walker_compare.read(pair[1])
+    assert header["walker"] == "native"
+    by_type = {}
+    for i, (t, _size, edges, extra) in recs.items():
+        by_type.setdefault(names.get(t), []).append((edges, extra))
+    labels = {lab for edges_extras in by_type.values() for edges, _x in edges_extras for _t, lab in edges}
+    for expected in (".name", ".a", ".__dict__", "<key>", "[1]", "[2.5]", "[None]", "[True]", "[<tuple>]",
+                     ".cell_contents", ".__func__", ".__self__", ".__code__", ".__mro__", ".f_back",
+                     "local 'which'", ".co_consts"):
+        assert expected in labels, expected
+    assert any(lab.startswith("['kkkk") and lab.endswith("\u2026']") for lab in labels)
+    bad = by_type["__main__.BadSize"][0][1]
+    assert bad["e"] == "sizeof" and bad["a"] == "inline"
+    assert any(x.get("d") for _e, x in by_type["builtins.type"])
+    assert {x.get("a") for _e, x in by_type["__main__.Plain"]} == {"inline"}
+    assert by_type["__main__.Slotted"][0][1]["a"] == "slots+inline"
+    assert {x.get("a") for _e, x in by_type["__main__.WithDict"]} == {"dict"}
+
+
+def test_snapshot_in_memory_matches_the_file_it_saves(tmp_path):
+    s = heapdiff.snapshot()
+    assert s.header["walker"] == "native" and s.path == "<memory>"
+    s.save(tmp_path / "s.json")
+    t = heapdiff.load(tmp_path / "s.json")
+    assert (t.objects, t.edges, t.total_size) == (s.objects, s.edges, s.total_size)
+
+
+class RaisesInterrupt:
+    armed = True
+
+    def __sizeof__(self):
+        if RaisesInterrupt.armed:  # once: the traceback keeps the instance alive afterwards
+            RaisesInterrupt.armed = False
+            raise KeyboardInterrupt
+        return object.__sizeof__(self)
+
+
+def test_a_base_exception_from_sizeof_aborts_the_walk_and_is_re_raised(tmp_path):
+    x = RaisesInterrupt()
+    with pytest.raises(KeyboardInterrupt):
+        heapdiff.dump(tmp_path / "x.json")
+    assert not (tmp_path / "x.json").exists()
+    st = heapdiff.dump(tmp_path / "y.json")  # the walker is usable again
+    assert st.error is None and st.objects > 1000
+
+
+def test_dump_returns_stats_and_compresses(tmp_path):
+    st = heapdiff.dump(tmp_path / "h.json.gz")
+    assert st.error is None and st.path == str(tmp_path / "h.json.gz")
+    assert st.bytes_written == (tmp_path / "h.json.gz").stat().st_size
+    assert (tmp_path / "h.json.gz").read_bytes()[:2] == b"\x1f\x8b"
+    assert heapdiff.load(tmp_path / "h.json.gz").objects == st.objects
+    st = heapdiff.dump(tmp_path / "missing-dir" / "h.json")
+    assert st.path is None and "No such file" in st.error
