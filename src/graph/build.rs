@@ -67,7 +67,8 @@ impl GraphBuilder {
         *self.ref_counts.last_mut().expect("add_object first") += 1;
     }
 
-    /// Adds a ref from the last object added, with a label already interned.
+    /// Adds a ref from the last object added, with a label already interned (the native walker).
+    #[cfg_attr(not(feature = "python"), allow(dead_code))]
     pub(crate) fn add_ref_index(&mut self, to_id: u64, label: LabelIndex) {
         if self.segments.is_empty() {
             self.segments.push(Default::default());

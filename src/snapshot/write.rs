@@ -62,12 +62,46 @@ pub fn write(g: &Graph, w: &mut dyn Write) -> std::io::Result<()> {
         g.roots.iter().filter(|r| r.kind != RootKind::Unreferenced).map(|r| (g.id(r.node), r.kind, r.name.as_str())).collect();
     writeln!(w, "\"roots\":{},", json(&roots))?;
     writeln!(w, "\"objects\":[")?;
+    // Records are formatted in parallel chunks and written in order.
+    const CHUNK: u32 = 1 << 16;
+    let n = g.node_count() as u32;
+    let chunks: Vec<std::ops::Range<u32>> = (0..n.div_ceil(CHUNK)).map(|c| c * CHUNK..((c + 1) * CHUNK).min(n)).collect();
+    let parts: Vec<(Vec<u8>, u64)> = {
+        use rayon::prelude::*;
+        chunks.into_par_iter().map(|r| records(g, r)).collect()
+    };
     let mut edges = 0u64;
+    for (bytes, e) in parts {
+        w.write_all(&bytes)?;
+        edges += e;
+    }
+    writeln!(w, "],")?;
+    writeln!(w, "\"labels\":[")?;
+    for (i, l) in g.labels.iter().enumerate() {
+        writeln!(w, "{}{}", json(&&**l), if i + 1 < g.labels.len() { "," } else { "" })?;
+    }
+    writeln!(w, "],")?;
+    let trailer = Trailer { objects: g.node_count() as u64, edges, seconds: g.trailer.seconds, bytes: w.bytes };
+    writeln!(w, "\"trailer\":{}}}", json(&trailer))?;
+    Ok(())
+}
+
+/// The object records of the nodes in `range`, one per line, and how many refs they hold.
+fn records(g: &Graph, range: std::ops::Range<u32>) -> (Vec<u8>, u64) {
+    let json = |v: &dyn erased::Ser| v.to_json();
     let mut line = String::with_capacity(256);
+    let mut out: Vec<u8> = Vec::with_capacity((range.end - range.start) as usize * 64);
+    let mut edges = 0u64;
     // The side arrays are sorted by node: walk them with cursors instead of a search per node.
-    let (mut ch, mut cl, mut ca, mut ci) = (0usize, 0usize, 0usize, 0usize);
+    let start = range.start;
+    let (mut ch, mut cl, mut ca, mut ci) = (
+        g.str_hash.partition_point(|e| e.0 < start),
+        g.lengths.partition_point(|e| e.0 < start),
+        g.attrs.partition_point(|e| e.0 < start),
+        g.inline.partition_point(|e| e.0 < start),
+    );
     let last = g.node_count() as u32;
-    for n in g.nodes() {
+    for n in range {
         use std::fmt::Write as _;
         line.clear();
         let t = &g.types[g.type_index(n) as usize];
@@ -159,17 +193,9 @@ pub fn write(g: &Graph, w: &mut dyn Write) -> std::io::Result<()> {
             line.push(',');
         }
         line.push('\n');
-        w.write_all(line.as_bytes())?;
+        out.extend_from_slice(line.as_bytes());
     }
-    writeln!(w, "],")?;
-    writeln!(w, "\"labels\":[")?;
-    for (i, l) in g.labels.iter().enumerate() {
-        writeln!(w, "{}{}", json(&&**l), if i + 1 < g.labels.len() { "," } else { "" })?;
-    }
-    writeln!(w, "],")?;
-    let trailer = Trailer { objects: g.node_count() as u64, edges, seconds: g.trailer.seconds, bytes: w.bytes };
-    writeln!(w, "\"trailer\":{}}}", json(&trailer))?;
-    Ok(())
+    (out, edges)
 }
 
 struct Counter<'a> {
