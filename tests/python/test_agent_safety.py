@@ -408,7 +408,7 @@ def test_dump_while_other_threads_mutate(tmp_path):
             if i % 7 == 0:
                 shared.pop("w%d-%d" % (n, (i * 3) % 300), None)
 
-    threads = [threading.Thread(target=worker, args=(n,), name="mutator-%d" % n) for n in range(3)]
+    threads = [threading.Thread(target=worker, args=(n,), name="mutator-%d" % n) for n in range(2)]
     for t in threads:
         t.start()
     try:
