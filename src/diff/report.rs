@@ -31,7 +31,8 @@ pub fn answer_line(top: Option<&Suspect>, growth: u64, suspects: u64) -> String 
     let mut line = format!("{} objects, {}, held by {} ({origin})", signed_count(s.objects), format_delta(s.bytes), s.path);
     if suspects > 1 {
         let rest = growth.saturating_sub(s.bytes.max(0) as u64);
-        line.push_str(&format!("; {} other holders: +{}", format_count(suspects - 1), format_size(rest)));
+        let holders = if suspects == 2 { "holder" } else { "holders" };
+        line.push_str(&format!("; {} other {holders}: +{}", format_count(suspects - 1), format_size(rest)));
     }
     line
 }
