@@ -9,6 +9,7 @@ fn main() {
     let t = Instant::now();
     let g = heapdiff::load(&path).expect("a snapshot");
     println!("load        {:>7.3} s  ({} objects, {} edges)", t.elapsed().as_secs_f64(), g.node_count(), g.edge_count());
+    println!("            rss {} MiB, peak {} MiB", status("VmRSS:"), status("VmHWM:"));
     let t = Instant::now();
     let paths = ShortestPaths::new(&g);
     println!("paths       {:>7.3} s", t.elapsed().as_secs_f64());
@@ -25,6 +26,7 @@ fn main() {
     let t = Instant::now();
     let a = heapdiff::Analysis::new(&g);
     println!("Analysis    {:>7.3} s", t.elapsed().as_secs_f64());
+    println!("            rss {} MiB, peak {} MiB", status("VmRSS:"), status("VmHWM:"));
     let t = Instant::now();
     let top = heapdiff::top::top(&a, 20);
     println!("top 20      {:>7.3} s  (first: {})", t.elapsed().as_secs_f64(), top.holders.first().map_or("", |h| h.path.as_str()));
@@ -34,4 +36,16 @@ fn main() {
     let t = Instant::now();
     let cycles = a.cycles();
     println!("cycles      {:>7.3} s  ({} cycles)", t.elapsed().as_secs_f64(), cycles.len());
+}
+
+/// A `/proc/self/status` field in MiB (Linux; 0 elsewhere).
+fn status(field: &str) -> u64 {
+    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: u64 = text
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    kb / 1024
 }

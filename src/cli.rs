@@ -184,7 +184,7 @@ pub struct SummaryArgs {
     /// How many types to show (0: all).
     #[arg(long, default_value_t = 20)]
     pub top: usize,
-    /// Print JSON instead of a table (docs/JSON.md).
+    /// Print JSON instead of a table (docs/CLI.md).
     #[arg(long)]
     pub json: bool,
 }

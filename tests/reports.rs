@@ -177,7 +177,7 @@ fn every_subcommand_answers_in_text_and_json() {
             }
         }
     }
-    let out = Command::cargo_bin("heapdiff").unwrap().args(["paths", "--id", "3"]).arg(&snap).assert().success();
+    let out = Command::cargo_bin("heapdiff").unwrap().args(["paths", "--id", "3"]).arg(snap).assert().success();
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("sys.modules['b']"));
 }
 
