@@ -8,6 +8,7 @@
 pub mod algo;
 pub mod cli;
 pub mod cycles;
+pub mod diff;
 pub mod error;
 pub mod graph;
 pub mod inspect;
@@ -15,6 +16,7 @@ pub mod report;
 pub mod snapshot;
 pub mod summary;
 pub mod top;
+pub mod trend;
 
 #[cfg(feature = "python")]
 mod python;
