@@ -90,7 +90,6 @@ _f_globals = types.FrameType.__dict__["f_globals"].__get__
 _bfunc_name = types.BuiltinFunctionType.__dict__["__name__"].__get__
 _dict_items = dict.items
 _dict_get = dict.get
-_str_len = str.__len__
 _getsizeof = sys.getsizeof
 _get_referents = gc.get_referents
 _MemberDescr = types.MemberDescriptorType
@@ -1156,8 +1155,11 @@ def dump(path, redact=False, compress=None, exclude_ids=()):
         try:
             nobj, nedge = _dump(path, redact, compress, exclude_ids, t0, wall, gc_was)
         except Exception as e:
-            msg = "%s: %s" % (type(e).__name__, e)
-            return DumpStats(None, 0, 0, 0, time.perf_counter() - t0, msg.splitlines()[0][:300] if msg else "error")
+            try:
+                msg = ("%s: %s" % (type(e).__name__, e)).splitlines()[0][:300]
+            except Exception:
+                msg = "error"
+            return DumpStats(None, 0, 0, 0, time.perf_counter() - t0, msg or "error")
         try:
             size = os.path.getsize(path)
         except OSError:
