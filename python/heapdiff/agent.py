@@ -569,6 +569,16 @@ def _frame_roots(ctx, exclude):
         frames = sys._current_frames()
     except Exception:
         return out
+    try:
+        return _frame_roots_of(ctx, exclude, frames, tnames, me, out)
+    finally:
+        # `frames` holds this very frame (the calling thread's current one): left alone, the cycle
+        # frame -> locals -> frames -> frame would keep every root list alive as cyclic garbage
+        # after each dump, until the program's next collection.
+        frames.clear()
+
+
+def _frame_roots_of(ctx, exclude, frames, tnames, me, out):
     lab = ctx.lab
     L_back, L_code, L_glob, L_loc, L_trace = (lab(".f_back"), lab(".f_code"), lab(".f_globals"),
                                               lab(".f_locals"), lab(".f_trace"))
