@@ -65,6 +65,23 @@ pub enum Command {
     Cycles(CyclesArgs),
     /// One object: sizes, paths, what it refers to and who refers to it.
     Show(ShowArgs),
+    /// Concrete changes to the program, ranked by the bytes each would save.
+    Suggest(SuggestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// The snapshot (`.json` or `.json.gz`).
+    pub snapshot: PathBuf,
+    /// How many suggestions to show (0: all).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Leave out suggestions that save less than SIZE (`64KiB`, `1 MB`, `0`).
+    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = crate::report::parse_size)]
+    pub min: u64,
+    /// Print JSON instead of text (docs/CLI.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -239,6 +256,16 @@ fn dispatch(cmd: &Command, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
                 write_json(out, &s)?;
             } else {
                 inspect::write_show_text(out, &s)?;
+            }
+        }
+        Command::Suggest(a) => {
+            let g = crate::snapshot::load(&a.snapshot)?;
+            let options = crate::suggest::Options { min_saving: a.min, top: a.top };
+            let r = crate::suggest::report(&Analysis::new(&g), &options);
+            if a.json {
+                write_json(out, &r)?;
+            } else {
+                crate::suggest::write_text(out, &r)?;
             }
         }
     }
