@@ -112,7 +112,8 @@ fn back_reference(g: &Graph, members: &[Node]) -> Option<(String, String, String
         }
     }
     let user = |v: Node| !g.type_name(v).starts_with("builtins.");
-    let mut best = None;
+    type Key = (bool, bool, bool, u32, std::cmp::Reverse<(Node, u32)>);
+    let mut best: Option<(Key, Node, u32, Node)> = None;
     for &u in members {
         for (t, l) in g.edges(u) {
             let Some(i) = inside(t).filter(|_| t != u) else { continue };

@@ -106,10 +106,11 @@ pub fn slots<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
             ),
         };
         s.evidence = format!(
-            "{} instances keep {} attributes in {}: {} each on average; with `__slots__` {} each \
+            "{} instances keep {} attribute{} in {}: {} each on average; with `__slots__` {} each \
              (gc header {} B + object {} B + {} x {} B)",
             format_count(count),
             fields,
+            if fields == 1 { "" } else { "s" },
             storage,
             format_size(c.current / count),
             format_size(per),
