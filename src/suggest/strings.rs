@@ -6,6 +6,7 @@ use std::ops::Deref;
 use rustc_hash::FxHashMap;
 
 use super::{Cx, Suggestion, LARGE_OBJECT};
+use crate::algo::deep::BitSet;
 use crate::graph::{Graph, Node};
 use crate::report::{format_count, format_size};
 
@@ -16,12 +17,21 @@ pub const TRIE_DISTINCT: u64 = 100_000;
 /// every copy but one is a saving, as `sys.intern` (or any dict used as a cache) would share one
 /// object. Strings are matched by their 64-bit hash, not their text: a collision between two
 /// different strings of one length and size is possible but improbable.
+///
+/// Strings of the program's code are left out: those only code objects, their constants tuples,
+/// functions and class namespaces (`__doc__`, `__name__`, `__qualname__`, `__module__`) hold. The
+/// compiler made them, one copy per module, and no change to the program's run-time code shares
+/// them.
 pub fn intern<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
     let g = cx.g;
+    let compiled = compiled_strings(cx);
     // (hash, length, size) -> (first node, copies)
     let mut groups: FxHashMap<(i64, u64, u64), (Node, u64)> = FxHashMap::default();
     let mut copies: Vec<Node> = Vec::new();
     for &(v, h) in &g.str_hash {
+        if compiled.contains(v) {
+            continue;
+        }
         let key = (h, g.length(v).unwrap_or(0), g.getsizeof(v));
         let e = groups.entry(key).or_insert((v, 0));
         e.1 += 1;
@@ -47,7 +57,7 @@ pub fn intern<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
     let example = g
         .str_hash
         .iter()
-        .find(|&&(v, h)| v != best.3 && h == best.0 && g.length(v) == Some(best.1) && g.getsizeof(v) == best.2)
+        .find(|&&(v, h)| v != best.3 && !compiled.contains(v) && h == best.0 && g.length(v) == Some(best.1) && g.getsizeof(v) == best.2)
         .map(|&(v, _)| v)
         .unwrap_or(best.3);
     let mut s = Suggestion::new("intern", "builtins.str", current, current - saving);
@@ -75,6 +85,40 @@ pub fn intern<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
     ];
     s.objects = copies;
     vec![s]
+}
+
+/// Exact `str` objects that only the program's code holds (see [`intern`]).
+fn compiled_strings<G: Deref<Target = Graph>>(cx: &Cx<G>) -> BitSet {
+    let g = cx.g;
+    let code_t: Vec<bool> = g.types.iter().map(|t| matches!(t.name.as_str(), "builtins.code" | "builtins.function")).collect();
+    // Constants of code objects: their tuples, and the tuples and frozensets nested in those.
+    let mut code_tuples = BitSet::new(g.node_count());
+    let mut stack: Vec<Node> = Vec::new();
+    for v in g.nodes() {
+        if code_t[g.type_index(v) as usize] {
+            stack.push(v);
+            while let Some(c) = stack.pop() {
+                for &t in g.successors(c) {
+                    if matches!(g.type_name(t), "builtins.tuple" | "builtins.frozenset") && code_tuples.insert(t) {
+                        stack.push(t);
+                    }
+                }
+            }
+        }
+    }
+    let reverse = cx.a.reverse();
+    let mut out = BitSet::new(g.node_count());
+    for &(v, _) in &g.str_hash {
+        let only_code = reverse.referrers(v).all(|(r, l)| {
+            code_t[g.type_index(r) as usize]
+                || code_tuples.contains(r)
+                || matches!(g.label(l), "['__doc__']" | "['__name__']" | "['__qualname__']" | "['__module__']")
+        });
+        if only_code && reverse.in_degree(v) > 0 {
+            out.insert(v);
+        }
+    }
+    out
 }
 
 /// `bytes`: `bytes` and `bytearray` objects of at least [`LARGE_OBJECT`]. If the data comes from a

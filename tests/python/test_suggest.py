@@ -230,3 +230,12 @@ def test_text_output_ranks_by_saving_and_states_assumptions(heapdiff_bin, snapsh
     assert savings == sorted(savings, reverse=True)
     assert all(x >= 64 * 1024 for x in savings)
     assert report["layout"]["pointer_size"] == 8 and report["layout"]["assumed"] == []
+
+
+def test_a_heap_without_the_patterns_gets_no_suggestions(heapdiff_bin, snapshot_of):
+    snap, _ = snapshot_of("suggest_quiet")
+    assert suggestions(heapdiff_bin, snap) == []
+    # below the threshold, only the interpreter's own objects: none of the program's
+    for s in suggestions(heapdiff_bin, snap, "--min", "0"):
+        assert not s["example"]["path"].startswith("sys.modules['__main__']"), s["title"]
+        assert "__main__" not in s["type"], s["title"]
