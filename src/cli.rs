@@ -48,15 +48,23 @@ impl ExitStatus {
     about = "Heap snapshots of Python processes: what fills the heap, who holds it, what grew",
     after_help = "Take a snapshot with `python -m heapdiff.agent OUT.json SCRIPT` or `heapdiff.agent.dump(path)`."
 )]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// `heapdiff A B` is `heapdiff diff A B`.
+    #[command(flatten)]
+    pub diff: DiffArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Per-type table: what fills the heap.
     Summary(SummaryArgs),
+    /// What grew between two snapshots of one process, and who holds it (also `heapdiff A B`).
+    Diff(DiffArgs),
+    /// Three or more snapshots: what grows in every interval (a leak) and what stopped (a full cache).
+    Trend(TrendArgs),
     /// The objects that retain the most, and the paths that hold them.
     Top(TopArgs),
     /// Retention paths from roots to one object, or to the largest instances of a type.
@@ -77,11 +85,53 @@ pub struct SuggestArgs {
     #[arg(long, default_value_t = 10)]
     pub top: usize,
     /// Leave out suggestions that save less than SIZE (`64KiB`, `1 MB`, `0`).
-    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = crate::report::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = parse_size_arg)]
     pub min: u64,
     /// Print JSON instead of text (docs/CLI.md).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The snapshot taken first.
+    #[arg(required = true, value_name = "BEFORE")]
+    pub before: Option<PathBuf>,
+    /// The snapshot taken later.
+    #[arg(required = true, value_name = "AFTER")]
+    pub after: Option<PathBuf>,
+    /// How many suspects and types to show (0: all).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Print JSON instead of text (docs/DIFF.md lists every field).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 1 when the growth held by suspects is over SIZE (`64KiB`, `10 MB`): a CI check.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    pub fail_over: Option<u64>,
+    /// Hide suspects and types that changed by less than SIZE.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg, default_value = "0")]
+    pub min: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// Three or more snapshots of one process, oldest first.
+    #[arg(required = true, num_args = 3.., value_name = "SNAPSHOT")]
+    pub snapshots: Vec<PathBuf>,
+    /// How many holders and types to show (0: all).
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Print JSON instead of text (docs/DIFF.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Changes smaller than SIZE per interval count as no change.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg, default_value = "1KiB")]
+    pub min: u64,
+}
+
+fn parse_size_arg(s: &str) -> Result<u64, String> {
+    crate::report::parse_size(s)
 }
 
 #[derive(Debug, Args)]
@@ -178,7 +228,11 @@ where
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    let result = dispatch(&cli.command, &mut out).and_then(|s| out.flush().map(|_| s).map_err(Failed::Io));
+    let result = match &cli.command {
+        Some(cmd) => dispatch(cmd, &mut out),
+        None => run_diff(&cli.diff, &mut out),
+    };
+    let result = result.and_then(|s| out.flush().map(|_| s).map_err(Failed::Io));
     match result {
         Ok(status) => status,
         // `heapdiff summary x | head` closes the pipe early: that is not an error.
@@ -268,6 +322,81 @@ fn dispatch(cmd: &Command, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
                 crate::suggest::write_text(out, &r)?;
             }
         }
+        Command::Diff(a) => return run_diff(a, out),
+        Command::Trend(a) => return run_trend(a, out),
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn warn(messages: &[String]) {
+    let mut err = io::stderr().lock();
+    for m in messages {
+        let _ = writeln!(err, "warning: {m}");
+    }
+}
+
+fn run_diff(a: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
+    let (Some(before), Some(after)) = (&a.before, &a.after) else {
+        return Err(Error::Usage("`heapdiff diff` needs two snapshots: BEFORE and AFTER".into()).into());
+    };
+    // One after the other: the loader already uses every core, and loading both at once would hold
+    // both files' bytes at the same time (the peak of the whole diff).
+    let ga = crate::snapshot::load(before)?;
+    let gb = crate::snapshot::load(after)?;
+    let (ra, rb) = rayon::join(|| crate::algo::Analysis::new(&ga), || crate::algo::Analysis::new(&gb));
+    let opts = crate::diff::Options { top: a.top, min: a.min };
+    let d = crate::diff::diff(&ga, &gb, &ra, &rb, opts);
+    warn(&d.warnings);
+    if a.json {
+        write_json(out, &d)?;
+    } else {
+        crate::diff::write_text(out, &d)?;
+    }
+    match a.fail_over {
+        Some(limit) if d.growth > limit => {
+            let mut err = io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "heapdiff: growth held by suspects is {} ({} bytes), over --fail-over {} ({} bytes)",
+                crate::report::format_size(d.growth),
+                d.growth,
+                crate::report::format_size(limit),
+                limit
+            );
+            Ok(ExitStatus::Failure)
+        }
+        _ => Ok(ExitStatus::Success),
+    }
+}
+
+fn run_trend(a: &TrendArgs, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
+    use std::rc::Rc;
+    use crate::algo::Analysis;
+    // Two snapshots in memory at a time: each interval is diffed, then the older one is dropped.
+    let mut warnings = Vec::new();
+    let mut sides = Vec::new();
+    let mut intervals = Vec::new();
+    let mut prev: Option<Analysis<Rc<crate::Graph>>> = None;
+    for path in &a.snapshots {
+        let g = Rc::new(crate::snapshot::load(path)?);
+        let cur = Analysis::new(g);
+        sides.push(crate::diff::Side::of(cur.graph()));
+        if let Some(p) = prev.take() {
+            let (ga, gb) = (p.graph(), cur.graph());
+            warnings.extend(crate::diff::warnings(ga, gb));
+            let m = crate::diff::match_objects(ga, gb);
+            let suspects = crate::diff::all_suspects(ga, gb, &m, &p, &cur);
+            let types = crate::diff::type_deltas(ga, gb, &m, &p, &cur);
+            intervals.push((suspects, types));
+        }
+        prev = Some(cur);
+    }
+    warn(&warnings);
+    let t = crate::trend::trend(sides, warnings, &intervals, a.min);
+    if a.json {
+        write_json(out, &t)?;
+    } else {
+        crate::trend::write_text(out, &t, a.top)?;
     }
     Ok(ExitStatus::Success)
 }

@@ -8,6 +8,7 @@
 pub mod algo;
 pub mod cli;
 pub mod cycles;
+pub mod diff;
 pub mod error;
 pub mod graph;
 pub mod inspect;
@@ -16,6 +17,7 @@ pub mod snapshot;
 pub mod suggest;
 pub mod summary;
 pub mod top;
+pub mod trend;
 
 #[cfg(feature = "python")]
 mod python;
