@@ -345,7 +345,9 @@ fn run_diff(a: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
     let gb = crate::snapshot::load(after)?;
     let (ra, rb) = rayon::join(|| crate::algo::Analysis::new(&ga), || crate::algo::Analysis::new(&gb));
     let opts = crate::diff::Options { top: a.top, min: a.min };
-    let d = crate::diff::diff(&ga, &gb, &ra, &rb, opts);
+    let mut d = crate::diff::diff(&ga, &gb, &ra, &rb, opts);
+    let suggest_opts = crate::suggest::Options { min_saving: crate::suggest::DEFAULT_MIN_SAVING, top: 5 };
+    d.suggestions = crate::suggest::growth::for_growth(&rb, &d.grew, &suggest_opts);
     warn(&d.warnings);
     if a.json {
         write_json(out, &d)?;

@@ -22,6 +22,7 @@
 //! Suggestions of different rules may price the same bytes (a list of floats that is also
 //! over-allocated): each saving stands alone, and they are not to be added up.
 
+pub mod growth;
 pub mod holders;
 pub mod instances;
 pub mod lists;
@@ -284,7 +285,7 @@ pub fn suggest<G: Deref<Target = Graph>>(a: &Analysis<G>, options: &Options) -> 
 }
 
 /// Every suggestion above the threshold, sorted, and the layout the estimates used.
-fn all_suggestions<G: Deref<Target = Graph>>(a: &Analysis<G>, options: &Options) -> (Vec<Suggestion>, Layout) {
+pub(crate) fn all_suggestions<G: Deref<Target = Graph>>(a: &Analysis<G>, options: &Options) -> (Vec<Suggestion>, Layout) {
     let cx = Cx::new(a, options);
     let mut all = Vec::new();
     all.extend(instances::slots(&cx));

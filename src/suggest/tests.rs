@@ -371,3 +371,21 @@ fn layout_falls_back_and_says_so_when_the_header_lacks_it() {
     assert_eq!(l.version(), Some((3, 11)));
     assert_eq!(l.slots_instance(3), 56);
 }
+
+#[test]
+fn growth_keeps_the_suggestions_on_new_objects_with_their_share() {
+    let g = points(200).build().expect("graph");
+    let a = Analysis::new(&g);
+    let mut grew = crate::algo::deep::BitSet::new(g.node_count());
+    // the last 100 points are new
+    for i in 100..200 {
+        grew.insert(g.node_by_id(1000 + i).expect("point"));
+    }
+    let found = growth::for_growth(&a, &grew, &Options { min_saving: 0, top: 0 });
+    assert_eq!(found.len(), 1);
+    let s = &found[0];
+    assert_eq!((s.suggestion.rule, s.grown_objects, s.grown_saving), ("slots", 100, 100 * 48));
+    assert!((s.grown_share - 0.5).abs() < 1e-9);
+    let none = crate::algo::deep::BitSet::new(g.node_count());
+    assert!(growth::for_growth(&a, &none, &Options { min_saving: 0, top: 0 }).is_empty());
+}

@@ -239,3 +239,16 @@ def test_a_heap_without_the_patterns_gets_no_suggestions(heapdiff_bin, snapshot_
     for s in suggestions(heapdiff_bin, snap, "--min", "0"):
         assert not s["example"]["path"].startswith("sys.modules['__main__']"), s["title"]
         assert "__main__" not in s["type"], s["title"]
+
+
+def test_diff_shows_the_suggestions_for_what_grew(heapdiff_bin, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+    before, after, side = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "side.json"
+    subprocess.run([sys.executable, str(PROGRAMS / "suggest_growth.py"), before, after, side], check=True, env=env, timeout=300)
+    d = heapdiff(heapdiff_bin, "diff", before, after)
+    s = only(d["suggestions"], "slots")
+    assert s["type"] == "__main__.Event" and s["grown_objects"] == 50_000
+    assert s["grown_share"] == 1.0 and s["grown_saving"] == s["saving"] >= 64 * 1024
+    assert s["saving"] == only(suggestions(heapdiff_bin, after), "slots")["saving"]
+    text = subprocess.run([str(heapdiff_bin), "diff", str(before), str(after)], capture_output=True, text=True, timeout=300)
+    assert "suggestions for what grew" in text.stdout and "[slots]" in text.stdout
