@@ -110,6 +110,7 @@ def test_dict_of_same_keys_estimate_matches_a_slots_dataclass(heapdiff_bin, snap
 
 
 def test_array_estimates_match_array_array_and_numpy(heapdiff_bin, snapshot_of):
+    pytest.importorskip("numpy")
     snap, side = snapshot_of("suggest_array")
     found = suggestions(heapdiff_bin, snap, "--min", "0")
     floats = only(found, "array", lambda s: s["example"]["id"] == side["floats"])
