@@ -90,7 +90,6 @@ _f_globals = types.FrameType.__dict__["f_globals"].__get__
 _bfunc_name = types.BuiltinFunctionType.__dict__["__name__"].__get__
 _dict_items = dict.items
 _dict_get = dict.get
-_str_len = str.__len__
 _getsizeof = sys.getsizeof
 _get_referents = gc.get_referents
 _MemberDescr = types.MemberDescriptorType
@@ -570,6 +569,16 @@ def _frame_roots(ctx, exclude):
         frames = sys._current_frames()
     except Exception:
         return out
+    try:
+        return _frame_roots_of(ctx, exclude, frames, tnames, me, out)
+    finally:
+        # `frames` holds this very frame (the calling thread's current one): left alone, the cycle
+        # frame -> locals -> frames -> frame would keep every root list alive as cyclic garbage
+        # after each dump, until the program's next collection.
+        frames.clear()
+
+
+def _frame_roots_of(ctx, exclude, frames, tnames, me, out):
     lab = ctx.lab
     L_back, L_code, L_glob, L_loc, L_trace = (lab(".f_back"), lab(".f_code"), lab(".f_globals"),
                                               lab(".f_locals"), lab(".f_trace"))
@@ -1156,8 +1165,11 @@ def dump(path, redact=False, compress=None, exclude_ids=()):
         try:
             nobj, nedge = _dump(path, redact, compress, exclude_ids, t0, wall, gc_was)
         except Exception as e:
-            msg = "%s: %s" % (type(e).__name__, e)
-            return DumpStats(None, 0, 0, 0, time.perf_counter() - t0, msg.splitlines()[0][:300] if msg else "error")
+            try:
+                msg = ("%s: %s" % (type(e).__name__, e)).splitlines()[0][:300]
+            except Exception:
+                msg = "error"
+            return DumpStats(None, 0, 0, 0, time.perf_counter() - t0, msg or "error")
         try:
             size = os.path.getsize(path)
         except OSError:
