@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 use std::ops::Deref;
 
-use super::{Cx, Suggestion};
-use crate::graph::{Graph, LabelIndex, Node, TypeIndex};
+use super::{Cx, HolderKey, Suggestion};
+use crate::graph::{Graph, Node};
 use crate::report::format_count;
 
 /// `capacity - length` slots of the list `v` when it is over-allocated as the module doc says.
@@ -31,7 +31,7 @@ pub fn overallocated<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
     let Some(list_t) = cx.type_named("builtins.list") else { return Vec::new() };
     let (empty, ptr) = (cx.layout.list_empty, cx.layout.pointer_size);
     // holder key -> (lists, items, spare slots, bytes now)
-    let mut groups: BTreeMap<Option<(TypeIndex, LabelIndex)>, (Vec<Node>, u64, u64, u64)> = BTreeMap::new();
+    let mut groups: BTreeMap<HolderKey, (Vec<Node>, u64, u64, u64)> = BTreeMap::new();
     for v in g.nodes() {
         if g.type_index(v) != list_t {
             continue;

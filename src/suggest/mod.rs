@@ -208,6 +208,9 @@ impl Layout {
     }
 }
 
+/// Where an object is held from ([`Cx::holder_key`]): objects with one key are grouped together.
+pub type HolderKey = Option<(TypeIndex, LabelIndex)>;
+
 /// What the rules share: the analysis, the layout, and facts several rules need.
 pub struct Cx<'a, G: Deref<Target = Graph>> {
     pub a: &'a Analysis<G>,
@@ -245,14 +248,14 @@ impl<'a, G: Deref<Target = Graph>> Cx<'a, G> {
     /// Where `n` is held from: the type of the object its shortest path reaches it from and the
     /// label of that edge (unlabelled items of lists and tuples all share one key), or `None` for
     /// roots. Objects with one key are held the same way: `app.Node.children`, `builtins.dict['data']`.
-    pub fn holder_key(&self, n: Node) -> Option<(TypeIndex, LabelIndex)> {
+    pub fn holder_key(&self, n: Node) -> HolderKey {
         let p = self.a.shortest_paths().parent(n)?;
         let label = self.g.edges(p).find(|&(t, _)| t == n).map(|(_, l)| l).unwrap_or(0);
         Some((self.g.type_index(p), label))
     }
 
     /// `app.Node.children`, `builtins.list[i]`, `builtins.dict['data']` for a [`Cx::holder_key`].
-    pub fn holder_text(&self, key: Option<(TypeIndex, LabelIndex)>) -> String {
+    pub fn holder_text(&self, key: HolderKey) -> String {
         match key {
             None => "a root".to_string(),
             Some((t, l)) => {

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::ops::Deref;
 
-use super::{Cx, Suggestion, LARGE_OBJECT};
-use crate::graph::{Graph, LabelIndex, Node, TypeIndex};
+use super::{Cx, HolderKey, Suggestion, LARGE_OBJECT};
+use crate::graph::{Graph, Node, TypeIndex};
 use crate::report::{format_count, format_size};
 
 /// A list or tuple needs this many items before boxing them is worth a suggestion.
@@ -40,7 +40,7 @@ fn numbers_in_containers<G: Deref<Target = Graph>>(cx: &Cx<G>, int_t: Option<Typ
     let list_t = cx.type_named("builtins.list");
     let tuple_t = cx.type_named("builtins.tuple");
     // (holder key, container type, typecode) -> group; BTreeMap for a deterministic order.
-    let mut groups: BTreeMap<(Option<(TypeIndex, LabelIndex)>, TypeIndex, char), Group> = BTreeMap::new();
+    let mut groups: BTreeMap<(HolderKey, TypeIndex, char), Group> = BTreeMap::new();
     for v in g.nodes() {
         let t = g.type_index(v);
         if Some(t) != list_t && Some(t) != tuple_t {
@@ -157,7 +157,7 @@ fn dtype_size(dt: &str) -> Option<u64> {
 /// (`extra.dt`, `extra.sh`; views, `own: false`, are their base's). Saving: half the data.
 pub fn float32<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
     let g = cx.g;
-    let mut groups: BTreeMap<Option<(TypeIndex, LabelIndex)>, (Vec<Node>, u64)> = BTreeMap::new();
+    let mut groups: BTreeMap<HolderKey, (Vec<Node>, u64)> = BTreeMap::new();
     for v in g.nodes_with_extra() {
         let Some(e) = g.extra(v) else { continue };
         if e.dt.as_deref() != Some("float64") || e.own == Some(false) || e.dev.as_deref().is_some_and(|d| d != "cpu") {
