@@ -137,6 +137,13 @@ pub struct Diff {
     pub type_count: u64,
     /// Types sorted by shallow-size growth (cut by `--top`, `--min`).
     pub types: Vec<TypeDelta>,
+    /// `heapdiff suggest` on B, kept for the suggestions whose objects grew: filled by the caller
+    /// that holds B's analysis ([`crate::suggest::growth::for_growth`] with [`Diff::grew`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<crate::suggest::growth::GrowthSuggestion>,
+    /// B's objects that are new or grew.
+    #[serde(skip)]
+    pub grew: crate::algo::deep::BitSet,
 }
 
 /// Warnings about a pair of snapshots that may not be comparable.
@@ -169,8 +176,13 @@ pub fn all_suspects(a: &Graph, b: &Graph, m: &Matching, ra: &dyn Retention, rb: 
 pub fn diff(a: &Graph, b: &Graph, ra: &dyn Retention, rb: &dyn Retention, opts: Options) -> Diff {
     let m = match_objects(a, b);
     let mut classes = Classes::default();
+    let mut grew = crate::algo::deep::BitSet::new(b.node_count());
     for v in b.nodes() {
-        match m.class_b(a, b, v) {
+        let class = m.class_b(a, b, v);
+        if matches!(class, Class::New | Class::Grown) {
+            grew.insert(v);
+        }
+        match class {
             Class::New => {
                 classes.new += 1;
                 classes.new_bytes += b.shallow_size(v);
@@ -227,6 +239,8 @@ pub fn diff(a: &Graph, b: &Graph, ra: &dyn Retention, rb: &dyn Retention, opts: 
         suspects,
         type_count,
         types,
+        suggestions: Vec::new(),
+        grew,
     }
 }
 

@@ -128,5 +128,27 @@ pub fn write_text(w: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
             .collect();
         writeln!(w, "{}", table::render(&headers, rows, &(1..10).collect::<Vec<_>>()))?;
     }
+
+    if !d.suggestions.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "suggestions for what grew (`heapdiff suggest AFTER` explains each):")?;
+        for (i, g) in d.suggestions.iter().enumerate() {
+            let s = &g.suggestion;
+            writeln!(
+                w,
+                "{:>3}. [{}] save {}{} on what grew ({} of {}): {}",
+                i + 1,
+                s.rule,
+                if s.upper_bound { "up to " } else { "" },
+                format_size(g.grown_saving),
+                format_count(g.grown_objects),
+                format_count(s.objects.len() as u64),
+                s.title
+            )?;
+            if let Some(first) = s.hint.first() {
+                writeln!(w, "     fix: {first}")?;
+            }
+        }
+    }
     Ok(())
 }
