@@ -1252,7 +1252,8 @@ def main(argv=None):
 # * The signal is only seen when the main thread runs bytecode (as for every Python handler): a
 #   main thread blocked in a long C call delays the request; blocking syscalls are interrupted
 #   (PEP 475), so `select`, `sleep`, `lock.acquire` and socket waits are fine.
-# * Requests that arrive while a dump is pending or running are merged into it (one file).
+# * Requests that arrive before the thread picks one up are merged (one file); requests that arrive
+#   during a dump give one more file after it.
 # * A fork copies the handler but not the thread: in a child the handler does nothing (call
 #   install() again in the child, e.g. gunicorn's post_worker_init; docs/LIVE.md).
 #
@@ -1295,7 +1296,7 @@ def _live_warn(msg):
     try:
         import warnings
 
-        warnings.warn("heapdiff.agent: " + msg, RuntimeWarning, stacklevel=2)
+        warnings.warn("heapdiff.agent: " + msg, RuntimeWarning, stacklevel=3)
     except Exception:
         try:
             sys.stderr.write("heapdiff.agent: %s\n" % msg)
@@ -1491,20 +1492,22 @@ def install(signal=None, directory=".", keep=10, prefix="heap", redact=False):
         d = _SignalDumper(directory, str(prefix), keep, redact)
         d.signum = signum
         r, w = os.pipe()
-        os.set_blocking(w, False)
         d._rfd, d._wfd = r, w
         try:
-            d._start_thread(d._loop)
-            d._prev = _signal.signal(signum, d._handler)
+            os.set_blocking(w, False)
+            # handler first: a signal that comes before the thread runs waits in the pipe
+            prev = _signal.signal(signum, d._handler)
+            d._prev = _signal.SIG_DFL if prev is None else prev  # None: set from C, cannot be put back
+            try:
+                d._start_thread(d._loop)
+            except BaseException:
+                _signal.signal(signum, d._prev)
+                raise
         except BaseException:
             d._stopped = True
-            try:
-                os.write(w, b"!")
-            except OSError:
-                pass
+            os.close(r)
+            os.close(w)
             raise
-        if d._prev is None:  # set from C: it cannot be put back from Python
-            d._prev = _signal.SIG_DFL
         _installed[signum] = d
         return d
     except Exception as e:
