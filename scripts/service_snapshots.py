@@ -4,7 +4,7 @@
 
 1. starts examples/service.py (an HTTP server on 127.0.0.1, a free port);
 2. sends it N requests per phase (default 600; 127.0.0.1 only) and, after each phase,
-   `kill -USR2 PID`, waiting until the next finished file service-NNNN.json.gz is there
+   (after half a second, so that no request is in flight) `kill -USR2 PID`, waiting until the next finished file service-NNNN.json.gz is there
    (a file with that name is always complete: the agent writes `.NAME.tmp-PID` and renames it);
    phase 1 asks for 100 distinct pages, phase 2 for 600 (the 256-page lru_cache fills up),
    phase 3 for 600 others (the cache stays full and replaces its entries);
@@ -84,6 +84,9 @@ def run_service_and_snapshot(out_dir, requests):
                 for i in range(requests):
                     get(port, "/item/%d" % (first + i % distinct))
                 t1 = time.monotonic()
+                # the client has its response a moment before the server thread leaves the handler:
+                # let it return, so that no request is in flight in the snapshot
+                time.sleep(0.5)
                 os.kill(pid, signal.SIGUSR2)
                 path = wait_for_snapshot(proc, live, k)
                 taken.append(path)
