@@ -1441,6 +1441,13 @@ class _SignalDumper(LiveDumper):
                 _signal.signal(self.signum, self._prev)
         except Exception:
             pass
+        if os.getpid() != self.pid:  # a forked child: the thread and the pipe's reader are the parent's
+            for fd in (self._rfd, self._wfd):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            return
         try:
             os.write(self._wfd, b"!")  # wake the thread
         except OSError:

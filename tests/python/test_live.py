@@ -267,3 +267,32 @@ def test_service_snapshots_script_end_to_end(heapdiff_bin, tmp_path):
     verdicts, _t = trend_verdicts(heapdiff_bin, snaps)
     assert verdicts[LEAK] == "leak", verdicts
     assert verdicts[CACHE] == "saturated", verdicts
+
+
+def test_a_forked_child_neither_dumps_nor_wakes_the_parent(tmp_path):
+    source = """\
+        import json, os, signal, time
+        from heapdiff import agent
+
+        h = agent.install(directory="parent", keep=3, prefix="svc")
+        print("ready", flush=True)
+        pid = os.fork()
+        if pid == 0:
+            os.kill(os.getpid(), signal.SIGUSR2)    # the inherited handler does nothing here
+            time.sleep(0.3)
+            h2 = agent.install(directory="child", keep=3, prefix="svc")  # replaces it: the parent is not woken
+            os.kill(os.getpid(), signal.SIGUSR2)
+            t0 = time.monotonic()
+            while h2.count < 1 and time.monotonic() - t0 < 60:
+                time.sleep(0.02)
+            os._exit(0 if h2.count == 1 else 3)
+        _, status = os.waitpid(pid, 0)
+        time.sleep(1.0)
+        print(json.dumps({"child": status, "parent_count": h.count, "parent": os.listdir("parent"),
+                          "child_files": os.listdir("child")}), flush=True)
+    """
+    p = start(tmp_path, source)
+    out, err = finish(p)
+    assert p.returncode == 0, err
+    r = json.loads(out)
+    assert r == {"child": 0, "parent_count": 0, "parent": [], "child_files": ["svc-0001.json.gz"]}, r
