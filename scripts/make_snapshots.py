@@ -4,7 +4,9 @@
 
 Writes snapshots/webcache-1.json.gz (200 requests) and snapshots/webcache-2.json.gz (1200 requests:
 the same program, leaking more), each by running
-`python -m heapdiff.agent OUT examples/webcache.py N` in a fresh interpreter.
+`python -m heapdiff.agent OUT examples/webcache.py N` in a fresh interpreter; and
+snapshots/service-1.json.gz, service-2.json.gz, service-3.json.gz: three snapshots of one running
+examples/service.py taken by signal (scripts/service_snapshots.py --no-report).
 """
 
 import os
@@ -26,6 +28,8 @@ def main():
         cmd = [sys.executable, "-m", "heapdiff.agent", out, os.path.join(ROOT, "examples", script), str(n)]
         subprocess.run(cmd, env=env, check=True, cwd=ROOT)
         print("%s: %d bytes" % (os.path.relpath(out, ROOT), os.path.getsize(out)))
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "service_snapshots.py"), "--out", out_dir,
+                    "--no-report"], env=env, check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":

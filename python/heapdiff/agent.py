@@ -1239,5 +1239,335 @@ def main(argv=None):
     return 1 if st.error else 0
 
 
+# ---------------------------------------------------------------------------------------------
+# Snapshots of a running process: on a signal (install) or on a timer (start_periodic).
+#
+# Where the dump runs.  A Python signal handler already runs on the main thread between two
+# bytecodes, but running the dump *in* it means running a long walk (imports, file I/O, gzip, a
+# lock) at an arbitrary point of the program: the program may be inside `logging`, an import, or a
+# `with lock:` the dump would need; a second signal re-enters the handler; and a KeyboardInterrupt
+# raised during the dump would surface at that arbitrary point.  So the handler only records the
+# request: it writes one byte to a non-blocking pipe (async-signal-safe, takes no Python lock,
+# re-entrant; no `threading.Event`, whose `set()` takes a lock a nested handler could deadlock on),
+# and returns.  A daemon thread (`heapdiff-live`) blocks on the pipe's other end and runs `dump()`.
+#
+# Trade-offs of that choice:
+# * The handler's frame is gone by the time the dump reads the stacks; the dumping thread's own
+#   frames (threading's bootstrap, the agent's loop) are excluded by id, the agent's frames are
+#   excluded anyway (their globals are the agent's).  The roots are the program's own frames.
+# * The program keeps running during the dump (it shares the GIL with the walk): no pause, but the
+#   snapshot is not one instant: an object changed during the walk is written as the walk found it.
+#   Take snapshots when the load you care about is quiet, or accept that blur (the diff works on
+#   totals; a few objects in flight do not change its answer).
+# * The signal is only seen when the main thread runs bytecode (as for every Python handler): a
+#   main thread blocked in a long C call delays the request; blocking syscalls are interrupted
+#   (PEP 475), so `select`, `sleep`, `lock.acquire` and socket waits are fine.
+# * Requests that arrive before the thread picks one up are merged (one file); requests that arrive
+#   during a dump give one more file after it.
+# * A fork copies the handler but not the thread: in a child the handler does nothing (call
+#   install() again in the child, e.g. gunicorn's post_worker_init; docs/LIVE.md).
+#
+# Files.  Snapshot number k is written as DIRECTORY/PREFIX-NNNN.json.gz (k zero-padded to at least
+# four digits, numbering continues after the highest already in the directory).  dump() writes it as
+# `.PREFIX-NNNN.json.gz.tmp-PID` and renames it when the trailer is written: a file with the final
+# name is always complete, a temporary file starts with '.' and never matches the pattern
+# (snapshot_files() lists finished snapshots only).  After a new file is complete, the oldest
+# snapshots beyond `keep` are deleted.  Nothing raises into the program: a failure is reported once
+# per installation with `warnings.warn` (or on stderr when warnings itself fails).
+
+import re as _re
+
+__all__ += ["install", "start_periodic", "snapshot_files", "LiveDumper"]
+
+
+def _snap_re(prefix):
+    return _re.compile("^" + _re.escape(prefix) + r"-([0-9]{4,})\.json\.gz$")
+
+
+def snapshot_files(directory, prefix="heap"):
+    """Finished snapshots PREFIX-NNNN.json.gz in `directory`, oldest (lowest number) first.
+
+    Temporary files (`.NAME.tmp-PID`) never match; a listed file is complete."""
+    rx = _snap_re(prefix)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    found = []
+    for n in names:
+        m = rx.match(n)
+        if m:
+            found.append((int(m.group(1)), n))
+    found.sort()
+    return [os.path.join(directory, n) for _k, n in found]
+
+
+def _live_warn(msg):
+    try:
+        import warnings
+
+        warnings.warn("heapdiff.agent: " + msg, RuntimeWarning, stacklevel=3)
+    except Exception:
+        try:
+            sys.stderr.write("heapdiff.agent: %s\n" % msg)
+        except Exception:
+            pass
+
+
+class LiveDumper:
+    """Numbered snapshots in one directory (what install() and start_periodic() return).
+
+    .dump_now(): write the next snapshot from the calling thread; returns DumpStats.
+    .stop(): stop dumping (restore the previous signal handler, end the thread); idempotent.
+    .files(): the finished snapshots, oldest first.  .last: path of the newest one this handle wrote.
+    .count: snapshots written by this handle.  .errors: dumps that failed."""
+
+    def __init__(self, directory, prefix, keep, redact):
+        self.directory = directory
+        self.prefix = prefix
+        self.keep = keep
+        self.redact = redact
+        self.pid = os.getpid()
+        self.count = 0
+        self.errors = 0
+        self.last = None
+        self._next = 0
+        self._warned = False
+        self._thread = None
+        self._stopped = False
+
+    def files(self):
+        return snapshot_files(self.directory, self.prefix)
+
+    def _warn_once(self, msg):
+        if not self._warned:
+            self._warned = True
+            _live_warn(msg + " (further errors of this snapshotter are not reported)")
+
+    def _own_frames(self):
+        """ids of the calling thread's frames, left out of the dump's roots and records."""
+        ids = []
+        try:
+            f = sys._getframe(1)  # not this call's own frame: it is freed on return, its id reused
+            while f is not None:
+                ids.append(id(f))
+                f = f.f_back
+        except Exception:
+            pass
+        return ids
+
+    def dump_now(self):
+        try:
+            existing = self.files()
+            top = 0
+            if existing:
+                top = int(_snap_re(self.prefix).match(os.path.basename(existing[-1])).group(1))
+            self._next = max(self._next, top) + 1
+            name = "%s-%04d.json.gz" % (self.prefix, self._next)
+            path = os.path.join(self.directory, name)
+            st = dump(path, redact=self.redact, exclude_ids=self._own_frames())
+            if st.error:
+                self.errors += 1
+                self._warn_once("snapshot %s failed: %s" % (path, st.error))
+                return st
+            self.count += 1
+            self.last = path
+            if self.keep:
+                # only now that the new file is complete
+                for old in self.files()[:-self.keep]:
+                    try:
+                        os.unlink(old)
+                    except OSError:
+                        pass
+            return st
+        except Exception as e:
+            self.errors += 1
+            self._warn_once("snapshot failed: %s: %s" % (type(e).__name__, e))
+            return DumpStats(None, 0, 0, 0, 0.0, type(e).__name__)
+
+    def _start_thread(self, target):
+        import threading
+
+        t = threading.Thread(target=target, name="heapdiff-live", daemon=True)
+        t.start()
+        self._thread = t
+
+    def _join(self, timeout):
+        t = self._thread
+        if t is not None and t.ident != _get_ident():
+            t.join(timeout)
+
+    def stop(self, timeout=30.0):
+        self._stopped = True
+        self._join(timeout)
+
+    def __repr__(self):
+        return "<heapdiff.agent.LiveDumper %s/%s-NNNN.json.gz: %d written>" % (self.directory, self.prefix, self.count)
+
+
+class _SignalDumper(LiveDumper):
+    def __init__(self, directory, prefix, keep, redact):
+        LiveDumper.__init__(self, directory, prefix, keep, redact)
+        self.signum = None
+        self._prev = None
+        self._rfd = self._wfd = -1
+
+    def _handler(self, signum, frame):
+        # runs on the main thread: record the request and return (no lock, no allocation to speak of)
+        del frame
+        if self._stopped or os.getpid() != self.pid:
+            return
+        try:
+            os.write(self._wfd, b"!")
+        except OSError:  # pipe full (a request is already pending) or closed
+            pass
+
+    def _loop(self):
+        rfd = self._rfd
+        while not self._stopped:
+            try:
+                data = os.read(rfd, 4096)  # merges requests that arrived meanwhile
+            except InterruptedError:
+                continue
+            except OSError:
+                break
+            if not data or self._stopped:
+                break
+            self.dump_now()
+
+    def request(self):
+        """Ask for a snapshot as the signal does (returns at once; the thread writes it)."""
+        self._handler(self.signum, None)
+
+    def stop(self, timeout=30.0):
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            import signal as _signal
+
+            if _get_ident() == _main_ident() and self._prev is not None \
+                    and _signal.getsignal(self.signum) == self._handler:
+                _signal.signal(self.signum, self._prev)
+        except Exception:
+            pass
+        if os.getpid() != self.pid:  # a forked child: the thread and the pipe's reader are the parent's
+            for fd in (self._rfd, self._wfd):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            return
+        try:
+            os.write(self._wfd, b"!")  # wake the thread
+        except OSError:
+            pass
+        self._join(timeout)
+        t = self._thread
+        if t is None or not t.is_alive():
+            for fd in (self._rfd, self._wfd):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+def _main_ident():
+    import threading
+
+    return threading.main_thread().ident
+
+
+def _prepare_dir(directory):
+    directory = os.fspath(directory)
+    os.makedirs(directory, exist_ok=True)
+    return directory
+
+
+_installed = {}  # signal number -> _SignalDumper of this process
+
+
+def install(signal=None, directory=".", keep=10, prefix="heap", redact=False):
+    """On each `signal` (default SIGUSR2), write DIRECTORY/PREFIX-NNNN.json.gz; keep the last `keep`.
+
+    Call it from the main thread (Python installs signal handlers there only).  The handler only
+    records the request; a daemon thread writes the snapshot (see the notes above this function).
+    Installing again for the same signal replaces the earlier installation.  Returns a LiveDumper
+    (`.stop()` restores the previous handler), or None when it could not be installed: then a
+    warning says why; it never raises an Exception.  keep=0 or None keeps every file."""
+    try:
+        import signal as _signal
+
+        signum = _signal.SIGUSR2 if signal is None else signal
+        if _get_ident() != _main_ident():
+            _live_warn("install() must be called from the main thread; no signal handler installed")
+            return None
+        directory = _prepare_dir(directory)
+        old = _installed.pop(signum, None)
+        if old is not None:
+            old.stop()
+        d = _SignalDumper(directory, str(prefix), keep, redact)
+        d.signum = signum
+        r, w = os.pipe()
+        d._rfd, d._wfd = r, w
+        try:
+            os.set_blocking(w, False)
+            # handler first: a signal that comes before the thread runs waits in the pipe
+            prev = _signal.signal(signum, d._handler)
+            d._prev = _signal.SIG_DFL if prev is None else prev  # None: set from C, cannot be put back
+            try:
+                d._start_thread(d._loop)
+            except BaseException:
+                _signal.signal(signum, d._prev)
+                raise
+        except BaseException:
+            d._stopped = True
+            os.close(r)
+            os.close(w)
+            raise
+        _installed[signum] = d
+        return d
+    except Exception as e:
+        _live_warn("install() failed: %s: %s" % (type(e).__name__, e))
+        return None
+
+
+class _PeriodicDumper(LiveDumper):
+    def __init__(self, seconds, directory, prefix, keep, redact):
+        LiveDumper.__init__(self, directory, prefix, keep, redact)
+        import threading
+
+        self.seconds = seconds
+        self._event = threading.Event()
+
+    def _loop(self):
+        while not self._event.wait(self.seconds):
+            if self._stopped or os.getpid() != self.pid:
+                break
+            self.dump_now()
+
+    def stop(self, timeout=30.0):
+        self._stopped = True
+        self._event.set()
+        self._join(timeout)
+
+
+def start_periodic(seconds, directory=".", keep=10, prefix="heap", redact=False):
+    """Every `seconds`, write DIRECTORY/PREFIX-NNNN.json.gz from a daemon thread; keep the last `keep`.
+
+    The first snapshot comes after one interval.  Returns a LiveDumper (`.stop()` ends the thread,
+    waiting for a dump in progress), or None with a warning when it could not start."""
+    try:
+        seconds = float(seconds)
+        if not seconds > 0:
+            raise ValueError("seconds must be > 0")
+        d = _PeriodicDumper(seconds, _prepare_dir(directory), str(prefix), keep, redact)
+        d._start_thread(d._loop)
+        return d
+    except Exception as e:
+        _live_warn("start_periodic() failed: %s: %s" % (type(e).__name__, e))
+        return None
+
+
 if __name__ == "__main__":
     sys.exit(main())
