@@ -237,7 +237,7 @@ def layout_status():
 # kinds of objects, decided once per type in a dump
 K_LEAF, K_GEN, K_STR, K_BYTES, K_DICT, K_TYPE, K_MODULE, K_FUNC, K_CODE, K_FRAME, K_CELL, K_METHOD = range(12)
 # numpy arrays, torch tensors, mmap objects, torch autograd nodes (see _ml_types); always the largest kinds
-K_ND, K_TENSOR, K_MMAP, K_GFN = range(12, 16)
+K_ND, K_TENSOR, K_MMAP, K_GFN, K_PD = range(12, 17)
 
 _CODE_FIELDS = ((24, ".co_consts"), (32, ".co_names"), (40, ".co_exceptiontable"),
                 (96, ".co_localsplusnames"), (104, ".co_localspluskinds"), (112, ".co_filename"),
@@ -399,6 +399,13 @@ class _Ctx:
                 kind = K_TENSOR
             elif t is ml.get("mmap"):
                 kind = K_MMAP
+            elif "pd_sizeof" in ml and kind in (K_GEN, K_LEAF):
+                for b in mro or ():  # the __sizeof__ sys.getsizeof calls: pandas' adds the data it holds
+                    f = _t_dict(b).get("__sizeof__") if isinstance(b, type) else None
+                    if f is not None:
+                        if f is ml["pd_sizeof"]:
+                            kind = K_PD
+                        break
         r = (kind, inst, lenf)
         self.tinfo[id(t)] = r
         return r
@@ -601,6 +608,20 @@ def _ml_types():
     except Exception:
         ml.pop("mmap", None)
     try:
+        po = _mod_attr("pandas.core.base", "PandasObject")
+        f = _t_dict(po).get("__sizeof__") if isinstance(po, type) else None
+        if type(f) is types.FunctionType:
+            ml["pd_sizeof"] = f
+
+        class _P:
+            pass
+
+        p = _P()
+        ml["pre_managed"] = _getsizeof(p) - object.__sizeof__(p)
+        ml["pre_gc"] = _getsizeof([]) - list.__sizeof__([])
+    except Exception:
+        ml.pop("pd_sizeof", None)
+    try:
         c = _mod_attr("torch", "_C")
         if type(c) is types.ModuleType:
             cd = _mod_dict(c)
@@ -676,6 +697,17 @@ def _ml_record(ctx, kind, o, sz, gr, ids, labs, x):
                         break
                     _ml_edge(gr, ids, labs, v, lab("[%d]" % n))
                     n += 1
+        elif kind == K_PD:
+            # pandas' __sizeof__ is memory_usage(deep=True): the arrays and items it holds, which the
+            # snapshot has as objects of their own. Write the object's own size instead.
+            fl = _t_flags(type(o))
+            n = object.__sizeof__(o)
+            if fl & _TPFLAGS_MANAGED_DICT:
+                n += ml["pre_managed"]
+            elif fl & _TPFLAGS_HAVE_GC:
+                n += ml["pre_gc"]
+            if 0 <= n <= sz:
+                sz = n
         elif kind == K_MMAP:
             n = ml["mmap_len"](o)
             if type(n) is int and n > 0:
@@ -685,7 +717,9 @@ def _ml_record(ctx, kind, o, sz, gr, ids, labs, x):
             if id(type(o)) not in ml["t_exact"]:
                 return sz  # a user's subclass: its methods could run user code
             keep = ctx.keep.append
-            sz = object.__sizeof__(o) + (16 if _t_flags(type(o)) & _TPFLAGS_HAVE_GC else 0)
+            fl = _t_flags(type(o))
+            sz = object.__sizeof__(o) + (ml["pre_managed"] if fl & _TPFLAGS_MANAGED_DICT else
+                                         ml["pre_gc"] if fl & _TPFLAGS_HAVE_GC else 0)
             dev = ml["t_dev"](o)
             keep(dev)
             ds = type(dev).__str__(dev)
@@ -752,7 +786,7 @@ def _ml_node_type(ctx, fn):
     saved tensors."""
     t = type(fn)
     if _c_type(t) is not None:
-        ctx.tinfo[id(t)] = (K_GFN, None, None)
+        ctx.tinfo[id(t)] = (K_GFN, None, None)  # noqa: the walk reads kind, inst-info, lenfunc
 
 
 def _thread_names():
