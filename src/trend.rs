@@ -117,7 +117,7 @@ pub fn write_text(w: &mut dyn std::io::Write, t: &Trend, top: usize) -> std::io:
     use crate::report::{format_count, format_delta, format_size, table};
     for (i, s) in t.snapshots.iter().enumerate() {
         let rss = s.rss.map(|r| format!(", rss {}", format_size(r))).unwrap_or_default();
-        writeln!(w, "S{} {} ({}): {} objects, {}{rss}", i + 1, s.file, s.time_iso, format_count(s.objects), format_size(s.bytes))?;
+        writeln!(w, "S{} {} ({}): {} objects, {}{}{rss}", i + 1, s.file, s.time_iso, format_count(s.objects), format_size(s.bytes), crate::diff::report::native_note(s))?;
     }
     let leaks: Vec<&TrendRow> = t.holders.iter().filter(|r| r.verdict == Verdict::Leak).collect();
     writeln!(w)?;

@@ -236,6 +236,8 @@ def layout_status():
 # ---------------------------------------------------------------------------------------------
 # kinds of objects, decided once per type in a dump
 K_LEAF, K_GEN, K_STR, K_BYTES, K_DICT, K_TYPE, K_MODULE, K_FUNC, K_CODE, K_FRAME, K_CELL, K_METHOD = range(12)
+# numpy arrays, torch tensors, mmap objects, torch autograd nodes (see _ml_types); always the largest kinds
+K_ND, K_TENSOR, K_MMAP, K_GFN, K_PD = range(12, 17)
 
 _CODE_FIELDS = ((24, ".co_consts"), (32, ".co_names"), (40, ".co_exceptiontable"),
                 (96, ".co_localsplusnames"), (104, ".co_localspluskinds"), (112, ".co_filename"),
@@ -297,6 +299,9 @@ class _Ctx:
         self.tinfo = {}  # id(type) -> (kind, inst-info or None, lenfunc or None)
         self.key_labels = {}  # exact str key -> label index of its value edge
         self.hasher = None
+        self.ml = _ml_types()  # accessors of numpy/torch/mmap, for the libraries the program imported
+        self.keep = []  # objects the agent obtained from a library getter (torch): alive until the dump ends
+        self.storages = set()  # (device, data_ptr) of torch storages already counted
 
     def lab(self, s):
         i = self.lab_index.get(s)
@@ -386,6 +391,21 @@ class _Ctx:
                 kind = K_GEN
         if kind in (K_LEAF, K_STR, K_BYTES) and (lenf is not None or inst is not None) and t is not str:
             kind = K_GEN if flags & _TPFLAGS_HAVE_GC else K_LEAF
+        ml = self.ml
+        if ml:
+            if "nd" in ml and id(ml["nd"]) in mids:
+                kind = K_ND
+            elif "tb" in ml and id(ml["tb"]) in mids:
+                kind = K_TENSOR
+            elif t is ml.get("mmap"):
+                kind = K_MMAP
+            elif "pd_sizeof" in ml and kind in (K_GEN, K_LEAF):
+                for b in mro or ():  # the __sizeof__ sys.getsizeof calls: pandas' adds the data it holds
+                    f = _t_dict(b).get("__sizeof__") if isinstance(b, type) else None
+                    if f is not None:
+                        if f is ml["pd_sizeof"]:
+                            kind = K_PD
+                        break
         r = (kind, inst, lenf)
         self.tinfo[id(t)] = r
         return r
@@ -533,6 +553,240 @@ def _read_attr(o, name):
     except Exception:
         return None
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# numpy, torch, mmap: native buffers the collector does not see (docs/FORMAT.md, extra nb/dev/dt/sh/own).
+# Only libraries the program imported (sys.modules) and only their C types' own descriptors and methods.
+_ND_ITEMS = 1 << 20  # item edges written per object array at most (extra.it says how many when cut)
+_DT_KIND = {"b": "bool", "i": "int", "u": "uint", "f": "float", "c": "complex", "O": "object", "S": "bytes",
+            "U": "str", "V": "void", "M": "datetime64", "m": "timedelta64"}
+_GetSet = types.GetSetDescriptorType
+
+
+def _mod_attr(name, attr):
+    m = sys.modules.get(name)
+    if type(m) is not types.ModuleType:
+        return None
+    return _dict_get(_mod_dict(m), attr)
+
+
+def _c_type(t):
+    """t if it is a type defined in C (not a heap type: no Python code can override its descriptors)."""
+    try:
+        if isinstance(t, type) and not _t_flags(t) & _TPFLAGS_HEAPTYPE:
+            return t
+    except Exception:
+        pass
+    return None
+
+
+def _ml_types():
+    """Accessors for the libraries this process has imported; {} when none."""
+    ml = {}
+    try:
+        nd = _c_type(_mod_attr("numpy", "ndarray"))
+        dt = _c_type(_mod_attr("numpy", "dtype"))
+        if nd is not None and dt is not None:
+            td = _t_dict(nd)
+            g = {k: td[k] for k in ("base", "dtype", "shape", "nbytes", "flags", "flat")}
+            dd = _t_dict(dt)
+            if all(type(v) is _GetSet for v in g.values()):
+                for k, v in g.items():
+                    ml["nd_" + k] = v.__get__
+                ml["dt_kind"] = dd["kind"].__get__
+                ml["dt_size"] = dd["itemsize"].__get__
+                ml["nd"] = nd
+    except Exception:
+        for k in [k for k in ml if k.startswith("nd")]:
+            del ml[k]
+    try:
+        mm = _mod_attr("mmap", "mmap")  # a heap type on 3.10+, but immutable and its __len__ is C
+        if isinstance(mm, type) and type(_t_dict(mm)["__len__"]) is types.WrapperDescriptorType:
+            ml["mmap_len"] = _t_dict(mm)["__len__"]
+            ml["mmap"] = mm
+    except Exception:
+        ml.pop("mmap", None)
+    try:
+        po = _mod_attr("pandas.core.base", "PandasObject")
+        f = _t_dict(po).get("__sizeof__") if isinstance(po, type) else None
+        if type(f) is types.FunctionType:
+            ml["pd_sizeof"] = f
+
+        class _P:
+            pass
+
+        p = _P()
+        ml["pre_managed"] = _getsizeof(p) - object.__sizeof__(p)
+        ml["pre_gc"] = _getsizeof([]) - list.__sizeof__([])
+    except Exception:
+        ml.pop("pd_sizeof", None)
+    try:
+        c = _mod_attr("torch", "_C")
+        if type(c) is types.ModuleType:
+            cd = _mod_dict(c)
+            tb = _c_type(_dict_get(cd, "TensorBase") or _dict_get(cd, "_TensorBase"))
+            sb = _c_type(_dict_get(cd, "StorageBase") or _dict_get(cd, "_StorageBase"))
+            exact = [_mod_attr("torch", "Tensor"), _mod_attr("torch.nn", "Parameter"),
+                     _mod_attr("torch.nn.parameter", "Parameter")]
+            if tb is not None and sb is not None:
+                td = _t_dict(tb)
+                sd = _t_dict(sb)
+                ml.update(t_storage=td["untyped_storage"], t_base=td["_base"].__get__, t_dev=td["device"].__get__,
+                          t_dtype=td["dtype"].__get__, t_shape=td["shape"].__get__, t_grad=td["grad"].__get__,
+                          t_gfn=td["grad_fn"].__get__, s_ptr=sd["data_ptr"], s_nbytes=sd["nbytes"],
+                          t_exact=set(id(e) for e in exact if isinstance(e, type)) | {id(tb)})
+                ml["tb"] = tb
+    except Exception:
+        ml.pop("tb", None)
+    return ml
+
+
+def _nd_dtype(ml, d):
+    k = ml["dt_kind"](d)
+    n = _DT_KIND.get(k, k)
+    if k in ("b", "O", "M", "m"):
+        return n
+    return n + str(8 * ml["dt_size"](d))
+
+
+def _ml_edge(gr, ids, labs, o, lab):
+    gr.append(o)
+    ids.append(id(o))
+    labs.append(lab)
+
+
+def _ml_record(ctx, kind, o, sz, gr, ids, labs, x):
+    """Fields and edges of a numpy array, torch tensor, mmap or autograd node; returns the size to write.
+
+    Appends to gr/ids/labs (edges) and x (extra fields); on any error, what was gathered so far stays."""
+    ml = ctx.ml
+    try:
+        if kind == K_ND:
+            base = ml["nd_base"](o)
+            own = ml["nd_flags"](o).owndata  # flagsobj: a numpy C type
+            nbytes = ml["nd_nbytes"](o)
+            x.append('"dt":' + _enc(_nd_dtype(ml, ml["nd_dtype"](o))))
+            x.append('"sh":[' + ",".join(str(int.__index__(i)) for i in ml["nd_shape"](o)) + "]")
+            x.append('"own":' + ("true" if own is True else "false"))
+            if own is True and type(nbytes) is int and nbytes > 0:
+                # numpy's __sizeof__ includes the buffer of an array that owns it: size + nb == getsizeof
+                if sz >= nbytes:
+                    sz -= nbytes
+                x.append(f'"nb":{nbytes}')
+            base_nd = False
+            if base is not None:
+                _ml_edge(gr, ids, labs, base, ctx.lab(".base"))
+                b = base
+                for _ in range(64):  # where the data lives: the end of the .base chain
+                    ti = ctx.tinfo.get(id(type(b)))
+                    if (ti if ti is not None else ctx.classify(type(b)))[0] != K_ND:
+                        break
+                    b = ml["nd_base"](b)
+                    if b is None:
+                        break
+                if b is not None and type(b) is ml.get("mmap"):
+                    x.append('"dev":"file"')
+                base_nd = _ml_is_nd(ctx, base)
+            if not base_nd and ml["dt_kind"](ml["nd_dtype"](o)) == "O":
+                n = 0
+                lab = ctx.lab
+                for v in ml["nd_flat"](o):  # object arrays: the items themselves, in C order
+                    if n >= _ND_ITEMS:
+                        x.append(f'"it":{n}')
+                        break
+                    _ml_edge(gr, ids, labs, v, lab("[%d]" % n))
+                    n += 1
+        elif kind == K_PD:
+            # pandas' __sizeof__ is memory_usage(deep=True): the arrays and items it holds, which the
+            # snapshot has as objects of their own. Write the object's own size instead.
+            fl = _t_flags(type(o))
+            n = object.__sizeof__(o)
+            if fl & _TPFLAGS_MANAGED_DICT:
+                n += ml["pre_managed"]
+            elif fl & _TPFLAGS_HAVE_GC:
+                n += ml["pre_gc"]
+            if 0 <= n <= sz:
+                sz = n
+        elif kind == K_MMAP:
+            n = ml["mmap_len"](o)
+            if type(n) is int and n > 0:
+                x.append(f'"nb":{n}')
+                x.append('"dev":"file"')
+        elif kind == K_TENSOR:
+            if id(type(o)) not in ml["t_exact"]:
+                return sz  # a user's subclass: its methods could run user code
+            keep = ctx.keep.append
+            fl = _t_flags(type(o))
+            sz = object.__sizeof__(o) + (ml["pre_managed"] if fl & _TPFLAGS_MANAGED_DICT else
+                                         ml["pre_gc"] if fl & _TPFLAGS_HAVE_GC else 0)
+            dev = ml["t_dev"](o)
+            keep(dev)
+            ds = type(dev).__str__(dev)
+            dt = ml["t_dtype"](o)
+            x.append('"dt":' + _enc(type(dt).__repr__(dt).replace("torch.", "")))
+            x.append('"sh":[' + ",".join(str(int.__index__(i)) for i in tuple.__iter__(ml["t_shape"](o))) + "]")
+            if ds != "cpu":
+                x.append('"dev":' + _enc(ds))
+            base = ml["t_base"](o)
+            if base is not None:
+                keep(base)
+                _ml_edge(gr, ids, labs, base, ctx.lab("._base"))
+            else:
+                try:
+                    st = ml["t_storage"](o)
+                    keep(st)
+                    key = (ds, ml["s_ptr"](st))
+                    if key[1] and key not in ctx.storages:
+                        ctx.storages.add(key)
+                        nb = ml["s_nbytes"](st)
+                        if type(nb) is int and nb > 0:
+                            x.append(f'"nb":{nb}')
+                except Exception:
+                    pass
+            for getter, name in ((ml["t_gfn"], ".grad_fn"), (ml["t_grad"], ".grad")):
+                v = getter(o)
+                if v is not None:
+                    keep(v)
+                    if name == ".grad_fn":
+                        _ml_node_type(ctx, v)
+                    _ml_edge(gr, ids, labs, v, ctx.lab(name))
+        elif kind == K_GFN:
+            keep = ctx.keep.append
+            td = _t_dict(type(o))
+            for name in list(td):
+                d = td[name]
+                if type(d) is not _GetSet or not (name == "next_functions" or name == "variable"
+                                                 or name.startswith("_saved_")):
+                    continue
+                try:
+                    v = d.__get__(o)
+                except Exception:
+                    continue
+                if v is None:
+                    continue
+                keep(v)
+                if name == "next_functions" and type(v) is tuple:
+                    for p in v:
+                        if type(p) is tuple and p and p[0] is not None:
+                            _ml_node_type(ctx, p[0])
+                _ml_edge(gr, ids, labs, v, ctx.lab("." + name))
+    except Exception:
+        pass
+    return sz
+
+
+def _ml_is_nd(ctx, o):
+    ti = ctx.tinfo.get(id(type(o)))
+    return (ti if ti is not None else ctx.classify(type(o)))[0] == K_ND
+
+
+def _ml_node_type(ctx, fn):
+    """Mark the type of an autograd node (a grad_fn, a C type) so the walk reads its next_functions and
+    saved tensors."""
+    t = type(fn)
+    if _c_type(t) is not None:
+        ctx.tinfo[id(t)] = (K_GFN, None, None)  # noqa: the walk reads kind, inst-info, lenfunc
 
 
 def _thread_names():
@@ -934,7 +1188,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                 gr = get_referents(o)
                 ids = list(map(id, gr))
                 labs = None
-                if kind == K_GEN:  # heap-type instance with attributes of its own
+                if kind == K_GEN or (kind >= K_ND and info[1] is not None):  # instance with attributes of its own
                     labs, a, xi, _p = inst_labels(o, oid, ids, info[1], tid)
                     if a:
                         x.append(f'"a":"{a}"')
@@ -1053,6 +1307,10 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                         q = _fn_qualname(fn)
                         if type(q) is str:
                             x.append('"n":' + enc(q))
+                if kind >= K_ND:
+                    if labs is None:
+                        labs = [0] * len(ids)
+                    sz = _ml_record(ctx, kind, o, sz, gr, ids, labs, x)
                 if kind in (K_STR, K_BYTES):  # exact bytes/bytearray (and str only via the fast path)
                     x.append(f'"l":{len(o)}')
             except _NotReady:

@@ -5,7 +5,7 @@
 //! the path of the object holding most of it. docs/DIFF.md describes the rules and every JSON field.
 
 pub mod matching;
-mod report;
+pub(crate) mod report;
 pub mod suspects;
 
 use serde::Serialize;
@@ -66,6 +66,8 @@ pub struct Side {
     /// Total shallow size.
     pub bytes: u64,
     pub rss: Option<u64>,
+    /// Native buffers per device (`cpu` is inside `bytes`; `cuda:0`, `file` are not); empty when none.
+    pub native: Vec<crate::summary::DeviceBytes>,
 }
 
 impl Side {
@@ -78,6 +80,7 @@ impl Side {
             objects: g.node_count() as u64,
             bytes: g.total_shallow(),
             rss: g.header.rss.filter(|&r| r > 0),
+            native: g.native_by_device().into_iter().map(|(device, bytes)| crate::summary::DeviceBytes { device, bytes }).collect(),
         }
     }
 }

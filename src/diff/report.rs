@@ -37,10 +37,34 @@ pub fn answer_line(top: Option<&Suspect>, growth: u64, suspects: u64) -> String 
     line
 }
 
+/// ` (native buffers: cpu 28.3 MiB)` after a snapshot's total, empty when it has none.
+pub(crate) fn native_note(s: &super::Side) -> String {
+    if s.native.is_empty() { String::new() } else { format!(" (native buffers: {})", crate::report::native_text(&s.native)) }
+}
+
 fn side_line(w: &mut dyn Write, tag: &str, s: &super::Side) -> std::io::Result<()> {
     let rss = s.rss.map(|r| format!(", rss {}", format_size(r))).unwrap_or_default();
     let at = if s.time_iso.is_empty() { String::new() } else { format!(" at {}", s.time_iso) };
-    writeln!(w, "{tag} {} (pid {}{at}): {} objects, {}{rss}", s.file, s.pid, format_count(s.objects), format_size(s.bytes))
+    writeln!(w, "{tag} {} (pid {}{at}): {} objects, {}{}{rss}", s.file, s.pid, format_count(s.objects), format_size(s.bytes), native_note(s))
+}
+
+/// `native:  cpu 9.6 MiB -> 28.5 MiB (+18.9 MiB), cuda:0 ...`: per device, when either side has any.
+fn native_change(a: &super::Side, b: &super::Side) -> Option<String> {
+    let mut devices: Vec<&str> = a.native.iter().chain(&b.native).map(|d| d.device.as_str()).collect();
+    devices.sort_unstable();
+    devices.dedup();
+    if devices.is_empty() {
+        return None;
+    }
+    let get = |s: &super::Side, dev: &str| s.native.iter().find(|d| d.device == dev).map_or(0, |d| d.bytes);
+    let parts: Vec<String> = devices
+        .iter()
+        .map(|&dev| {
+            let (x, y) = (get(a, dev), get(b, dev));
+            format!("{dev} {} -> {} ({})", format_size(x), format_size(y), format_delta(y as i64 - x as i64))
+        })
+        .collect();
+    Some(parts.join(", "))
 }
 
 pub fn write_text(w: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
@@ -61,6 +85,9 @@ pub fn write_text(w: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         format_count(c.gone),
         format_count(c.grown),
     )?;
+    if let Some(native) = native_change(&d.before, &d.after) {
+        writeln!(w, "native:  {native}")?;
+    }
     writeln!(w)?;
     writeln!(w, "{}", d.answer)?;
     if d.garbage_objects != 0 || d.garbage_bytes != 0 {
