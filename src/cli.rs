@@ -73,6 +73,23 @@ pub enum Command {
     Cycles(CyclesArgs),
     /// One object: sizes, paths, what it refers to and who refers to it.
     Show(ShowArgs),
+    /// Concrete changes to the program, ranked by the bytes each would save.
+    Suggest(SuggestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// The snapshot (`.json` or `.json.gz`).
+    pub snapshot: PathBuf,
+    /// How many suggestions to show (0: all).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Leave out suggestions that save less than SIZE (`64KiB`, `1 MB`, `0`).
+    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = parse_size_arg)]
+    pub min: u64,
+    /// Print JSON instead of text (docs/CLI.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -295,6 +312,16 @@ fn dispatch(cmd: &Command, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
                 inspect::write_show_text(out, &s)?;
             }
         }
+        Command::Suggest(a) => {
+            let g = crate::snapshot::load(&a.snapshot)?;
+            let options = crate::suggest::Options { min_saving: a.min, top: a.top };
+            let r = crate::suggest::report(&Analysis::new(&g), &options);
+            if a.json {
+                write_json(out, &r)?;
+            } else {
+                crate::suggest::write_text(out, &r)?;
+            }
+        }
         Command::Diff(a) => return run_diff(a, out),
         Command::Trend(a) => return run_trend(a, out),
     }
@@ -318,7 +345,9 @@ fn run_diff(a: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
     let gb = crate::snapshot::load(after)?;
     let (ra, rb) = rayon::join(|| crate::algo::Analysis::new(&ga), || crate::algo::Analysis::new(&gb));
     let opts = crate::diff::Options { top: a.top, min: a.min };
-    let d = crate::diff::diff(&ga, &gb, &ra, &rb, opts);
+    let mut d = crate::diff::diff(&ga, &gb, &ra, &rb, opts);
+    let suggest_opts = crate::suggest::Options { min_saving: crate::suggest::DEFAULT_MIN_SAVING, top: 5 };
+    d.suggestions = crate::suggest::growth::for_growth(&rb, &d.grew, &suggest_opts);
     warn(&d.warnings);
     if a.json {
         write_json(out, &d)?;

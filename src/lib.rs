@@ -14,6 +14,7 @@ pub mod graph;
 pub mod inspect;
 pub mod report;
 pub mod snapshot;
+pub mod suggest;
 pub mod summary;
 pub mod top;
 pub mod trend;

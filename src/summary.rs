@@ -9,7 +9,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::graph::Graph;
-use crate::report::{format_count, format_size, percent, table};
+use crate::report::{format_count, format_size, native_cpu, native_text, percent, table};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -100,14 +100,33 @@ pub fn summarize(g: &Graph, top: usize, retained_by_type: Option<&[u64]>) -> Sum
 }
 
 pub fn write_text(w: &mut dyn Write, s: &Summary) -> std::io::Result<()> {
-    writeln!(w, "{}: {} objects, {} edges, {} in Python objects", s.file, format_count(s.objects), format_count(s.edges), format_size(s.total_size))?;
+    let cpu = native_cpu(&s.native);
+    if cpu > 0 {
+        writeln!(
+            w,
+            "{}: {} objects, {} edges, {}: {} in Python objects + {} in native buffers they own",
+            s.file,
+            format_count(s.objects),
+            format_count(s.edges),
+            format_size(s.total_size),
+            format_size(s.total_size.saturating_sub(cpu)),
+            format_size(cpu)
+        )?;
+    } else {
+        writeln!(w, "{}: {} objects, {} edges, {} in Python objects", s.file, format_count(s.objects), format_count(s.edges), format_size(s.total_size))?;
+    }
     writeln!(w, "process: {} pid {} at {}", s.python, s.pid, if s.time.is_empty() { "?" } else { &s.time })?;
     if let Some(rss) = s.rss {
         writeln!(w, "rss: {}, of which the snapshot accounts for {} ({})", format_size(rss), format_size(s.total_size), percent(s.total_size, rss))?;
     }
     if !s.native.is_empty() {
-        let parts: Vec<String> = s.native.iter().map(|d| format!("{} {}", d.device, format_size(d.bytes))).collect();
-        writeln!(w, "native buffers: {}", parts.join(", "))?;
+        let apart: Vec<_> = s.native.iter().filter(|d| d.device != "cpu").cloned().collect();
+        if apart.is_empty() {
+            writeln!(w, "native buffers: {}", native_text(&s.native))?;
+        } else {
+            // device memory and memory-mapped files are not the process heap: shown apart, never in the total
+            writeln!(w, "native buffers: {}; not in the total: {}", if cpu > 0 { format!("cpu {}", format_size(cpu)) } else { "cpu 0 B".into() }, native_text(&apart))?;
+        }
     }
     if s.dangling_refs > 0 {
         writeln!(w, "note: {} refs point to objects that were freed while the snapshot was taken", format_count(s.dangling_refs))?;

@@ -22,7 +22,8 @@ use serde::Serialize;
 use crate::algo::deep::BitSet;
 use crate::algo::Analysis;
 use crate::graph::{Graph, Node};
-use crate::report::{format_count, format_size, percent, table};
+use crate::report::{format_count, format_size, native_cpu, native_text, percent, table};
+use crate::summary::DeviceBytes;
 use crate::snapshot::RootKind;
 
 /// A child retaining this share of its parent's retained size makes the parent a pass-through.
@@ -39,6 +40,8 @@ pub struct Top {
     /// Objects no root reaches (cyclic garbage and what it holds), and their shallow size.
     pub unreachable_objects: u64,
     pub unreachable_size: u64,
+    /// Native buffers per device in the whole snapshot (`cpu` is inside `total_size`); empty when none.
+    pub native: Vec<DeviceBytes>,
     pub holders: Vec<Holder>,
 }
 
@@ -66,6 +69,9 @@ pub struct Holder {
     pub garbage: bool,
     /// Its shortest path from a root.
     pub path: String,
+    /// Native buffers it retains, per device (`cpu` is inside `retained_size`); empty when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub native: Vec<DeviceBytes>,
 }
 
 pub fn top<G: Deref<Target = Graph>>(a: &Analysis<G>, count: usize) -> Top {
@@ -80,6 +86,7 @@ pub fn top<G: Deref<Target = Graph>>(a: &Analysis<G>, count: usize) -> Top {
         }
     }
     let unreachable_size = g.nodes().filter(|&v| a.is_garbage(v)).map(|v| g.shallow_size(v)).sum();
+    let native: Vec<DeviceBytes> = g.native_by_device().into_iter().map(|(device, bytes)| DeviceBytes { device, bytes }).collect();
     let holders = holders(a, count)
         .into_iter()
         .map(|v| Holder {
@@ -92,6 +99,7 @@ pub fn top<G: Deref<Target = Graph>>(a: &Analysis<G>, count: usize) -> Top {
             share: if total == 0 { 0.0 } else { a.retained_size(v) as f64 / total as f64 },
             garbage: a.is_garbage(v),
             path: a.path(v).text,
+            native: if native.is_empty() { Vec::new() } else { retained_native(a, v) },
         })
         .collect();
     Top {
@@ -101,8 +109,24 @@ pub fn top<G: Deref<Target = Graph>>(a: &Analysis<G>, count: usize) -> Top {
         roots,
         unreachable_objects: a.garbage_count(),
         unreachable_size,
+        native,
         holders,
     }
+}
+
+/// Native bytes per device of the objects `v` dominates (itself included), sorted by device.
+fn retained_native<G: Deref<Target = Graph>>(a: &Analysis<G>, v: Node) -> Vec<DeviceBytes> {
+    let g = a.graph();
+    let tree = a.dominator_tree();
+    let mut by: std::collections::BTreeMap<&str, u64> = Default::default();
+    let mut stack = vec![v];
+    while let Some(n) = stack.pop() {
+        if let Some(nb) = g.extra(n).and_then(|e| e.nb) {
+            *by.entry(g.extra(n).and_then(|e| e.dev.as_deref()).unwrap_or("cpu")).or_default() += nb;
+        }
+        stack.extend_from_slice(tree.children(n));
+    }
+    by.into_iter().map(|(d, bytes)| DeviceBytes { device: d.to_string(), bytes }).collect()
 }
 
 /// The `count` holders (module doc) with the largest retained sizes, sorted by (size desc, id).
@@ -163,25 +187,41 @@ pub fn write_text(w: &mut dyn Write, t: &Top) -> std::io::Result<()> {
         format_count(t.unreachable_objects),
         format_size(t.unreachable_size),
     )?;
+    if !t.native.is_empty() {
+        let cpu = native_cpu(&t.native);
+        let apart: Vec<DeviceBytes> = t.native.iter().filter(|d| d.device != "cpu").cloned().collect();
+        let mut line = format!("native buffers: cpu {} of the heap", format_size(cpu));
+        if !apart.is_empty() {
+            line.push_str(&format!("; not in the heap: {}", native_text(&apart)));
+        }
+        writeln!(w, "{line}")?;
+    }
     writeln!(w)?;
     if t.holders.is_empty() {
         return writeln!(w, "no objects");
     }
+    let with_native = !t.native.is_empty();
     let rows = t
         .holders
         .iter()
         .map(|h| {
-            vec![
+            let mut row = vec![
                 format_size(h.retained_size),
                 percent(h.retained_size, t.total_size),
                 format_count(h.retained_objects),
                 format_size(h.shallow_size),
-                h.type_name.clone(),
-                format!("{:#x}", h.id),
-                h.path.clone(),
-            ]
+            ];
+            if with_native {
+                row.push(if h.native.is_empty() { String::new() } else { native_text(&h.native) });
+            }
+            row.extend([h.type_name.clone(), format!("{:#x}", h.id), h.path.clone()]);
+            row
         })
         .collect();
-    let headers = ["retained", "share", "objects", "shallow", "type", "id", "path"];
+    let mut headers = vec!["retained", "share", "objects", "shallow"];
+    if with_native {
+        headers.push("native retained");
+    }
+    headers.extend(["type", "id", "path"]);
     writeln!(w, "{}", table::render(&headers, rows, &[0, 1, 2, 3]))
 }

@@ -77,11 +77,14 @@ pub struct Trend {
     pub types: Vec<TrendRow>,
 }
 
+/// Per row name: the holder's type name, net bytes and net objects per interval.
+type Series = BTreeMap<String, (Option<String>, Vec<i64>, Vec<i64>)>;
+
 /// Builds the trend from each interval's suspects (all holders with a net change) and type deltas.
 pub fn trend(snapshots: Vec<Side>, warnings: Vec<String>, intervals: &[(Vec<Suspect>, Vec<TypeDelta>)], min: u64) -> Trend {
     let k = intervals.len();
-    let mut holders: BTreeMap<String, (Option<String>, Vec<i64>, Vec<i64>)> = BTreeMap::new();
-    let mut types: BTreeMap<String, (Option<String>, Vec<i64>, Vec<i64>)> = BTreeMap::new();
+    let mut holders: Series = BTreeMap::new();
+    let mut types: Series = BTreeMap::new();
     for (i, (suspects, deltas)) in intervals.iter().enumerate() {
         for s in suspects.iter().filter(|s| s.node != crate::diff::matching::NONE) {
             let e = holders.entry(s.path.clone()).or_insert_with(|| (None, vec![0; k], vec![0; k]));
@@ -98,7 +101,7 @@ pub fn trend(snapshots: Vec<Side>, warnings: Vec<String>, intervals: &[(Vec<Susp
     Trend { snapshots, warnings, min, holders: rows(holders, min), types: rows(types, min) }
 }
 
-fn rows(m: BTreeMap<String, (Option<String>, Vec<i64>, Vec<i64>)>, min: u64) -> Vec<TrendRow> {
+fn rows(m: Series, min: u64) -> Vec<TrendRow> {
     let mut out: Vec<TrendRow> = m
         .into_iter()
         .filter_map(|(name, (type_name, bytes, objects))| {
@@ -114,7 +117,7 @@ pub fn write_text(w: &mut dyn std::io::Write, t: &Trend, top: usize) -> std::io:
     use crate::report::{format_count, format_delta, format_size, table};
     for (i, s) in t.snapshots.iter().enumerate() {
         let rss = s.rss.map(|r| format!(", rss {}", format_size(r))).unwrap_or_default();
-        writeln!(w, "S{} {} ({}): {} objects, {}{rss}", i + 1, s.file, s.time_iso, format_count(s.objects), format_size(s.bytes))?;
+        writeln!(w, "S{} {} ({}): {} objects, {}{}{rss}", i + 1, s.file, s.time_iso, format_count(s.objects), format_size(s.bytes), crate::diff::report::native_note(s))?;
     }
     let leaks: Vec<&TrendRow> = t.holders.iter().filter(|r| r.verdict == Verdict::Leak).collect();
     writeln!(w)?;

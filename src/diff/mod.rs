@@ -5,7 +5,7 @@
 //! the path of the object holding most of it. docs/DIFF.md describes the rules and every JSON field.
 
 pub mod matching;
-mod report;
+pub(crate) mod report;
 pub mod suspects;
 
 use serde::Serialize;
@@ -66,6 +66,8 @@ pub struct Side {
     /// Total shallow size.
     pub bytes: u64,
     pub rss: Option<u64>,
+    /// Native buffers per device (`cpu` is inside `bytes`; `cuda:0`, `file` are not); empty when none.
+    pub native: Vec<crate::summary::DeviceBytes>,
 }
 
 impl Side {
@@ -78,6 +80,7 @@ impl Side {
             objects: g.node_count() as u64,
             bytes: g.total_shallow(),
             rss: g.header.rss.filter(|&r| r > 0),
+            native: g.native_by_device().into_iter().map(|(device, bytes)| crate::summary::DeviceBytes { device, bytes }).collect(),
         }
     }
 }
@@ -137,6 +140,13 @@ pub struct Diff {
     pub type_count: u64,
     /// Types sorted by shallow-size growth (cut by `--top`, `--min`).
     pub types: Vec<TypeDelta>,
+    /// `heapdiff suggest` on B, kept for the suggestions whose objects grew: filled by the caller
+    /// that holds B's analysis ([`crate::suggest::growth::for_growth`] with [`Diff::grew`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<crate::suggest::growth::GrowthSuggestion>,
+    /// B's objects that are new or grew.
+    #[serde(skip)]
+    pub grew: crate::algo::deep::BitSet,
 }
 
 /// Warnings about a pair of snapshots that may not be comparable.
@@ -169,8 +179,13 @@ pub fn all_suspects(a: &Graph, b: &Graph, m: &Matching, ra: &dyn Retention, rb: 
 pub fn diff(a: &Graph, b: &Graph, ra: &dyn Retention, rb: &dyn Retention, opts: Options) -> Diff {
     let m = match_objects(a, b);
     let mut classes = Classes::default();
+    let mut grew = crate::algo::deep::BitSet::new(b.node_count());
     for v in b.nodes() {
-        match m.class_b(a, b, v) {
+        let class = m.class_b(a, b, v);
+        if matches!(class, Class::New | Class::Grown) {
+            grew.insert(v);
+        }
+        match class {
             Class::New => {
                 classes.new += 1;
                 classes.new_bytes += b.shallow_size(v);
@@ -227,6 +242,8 @@ pub fn diff(a: &Graph, b: &Graph, ra: &dyn Retention, rb: &dyn Retention, opts: 
         suspects,
         type_count,
         types,
+        suggestions: Vec::new(),
+        grew,
     }
 }
 

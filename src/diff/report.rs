@@ -31,15 +31,40 @@ pub fn answer_line(top: Option<&Suspect>, growth: u64, suspects: u64) -> String 
     let mut line = format!("{} objects, {}, held by {} ({origin})", signed_count(s.objects), format_delta(s.bytes), s.path);
     if suspects > 1 {
         let rest = growth.saturating_sub(s.bytes.max(0) as u64);
-        line.push_str(&format!("; {} other holders: +{}", format_count(suspects - 1), format_size(rest)));
+        let holders = if suspects == 2 { "holder" } else { "holders" };
+        line.push_str(&format!("; {} other {holders}: +{}", format_count(suspects - 1), format_size(rest)));
     }
     line
+}
+
+/// ` (native buffers: cpu 28.3 MiB)` after a snapshot's total, empty when it has none.
+pub(crate) fn native_note(s: &super::Side) -> String {
+    if s.native.is_empty() { String::new() } else { format!(" (native buffers: {})", crate::report::native_text(&s.native)) }
 }
 
 fn side_line(w: &mut dyn Write, tag: &str, s: &super::Side) -> std::io::Result<()> {
     let rss = s.rss.map(|r| format!(", rss {}", format_size(r))).unwrap_or_default();
     let at = if s.time_iso.is_empty() { String::new() } else { format!(" at {}", s.time_iso) };
-    writeln!(w, "{tag} {} (pid {}{at}): {} objects, {}{rss}", s.file, s.pid, format_count(s.objects), format_size(s.bytes))
+    writeln!(w, "{tag} {} (pid {}{at}): {} objects, {}{}{rss}", s.file, s.pid, format_count(s.objects), format_size(s.bytes), native_note(s))
+}
+
+/// `native:  cpu 9.6 MiB -> 28.5 MiB (+18.9 MiB), cuda:0 ...`: per device, when either side has any.
+fn native_change(a: &super::Side, b: &super::Side) -> Option<String> {
+    let mut devices: Vec<&str> = a.native.iter().chain(&b.native).map(|d| d.device.as_str()).collect();
+    devices.sort_unstable();
+    devices.dedup();
+    if devices.is_empty() {
+        return None;
+    }
+    let get = |s: &super::Side, dev: &str| s.native.iter().find(|d| d.device == dev).map_or(0, |d| d.bytes);
+    let parts: Vec<String> = devices
+        .iter()
+        .map(|&dev| {
+            let (x, y) = (get(a, dev), get(b, dev));
+            format!("{dev} {} -> {} ({})", format_size(x), format_size(y), format_delta(y as i64 - x as i64))
+        })
+        .collect();
+    Some(parts.join(", "))
 }
 
 pub fn write_text(w: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
@@ -60,6 +85,9 @@ pub fn write_text(w: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         format_count(c.gone),
         format_count(c.grown),
     )?;
+    if let Some(native) = native_change(&d.before, &d.after) {
+        writeln!(w, "native:  {native}")?;
+    }
     writeln!(w)?;
     writeln!(w, "{}", d.answer)?;
     if d.garbage_objects != 0 || d.garbage_bytes != 0 {
@@ -126,6 +154,28 @@ pub fn write_text(w: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
             })
             .collect();
         writeln!(w, "{}", table::render(&headers, rows, &(1..10).collect::<Vec<_>>()))?;
+    }
+
+    if !d.suggestions.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "suggestions for what grew (`heapdiff suggest AFTER` explains each):")?;
+        for (i, g) in d.suggestions.iter().enumerate() {
+            let s = &g.suggestion;
+            writeln!(
+                w,
+                "{:>3}. [{}] save {}{} on what grew ({} of {}): {}",
+                i + 1,
+                s.rule,
+                if s.upper_bound { "up to " } else { "" },
+                format_size(g.grown_saving),
+                format_count(g.grown_objects),
+                format_count(s.objects.len() as u64),
+                s.title
+            )?;
+            if let Some(first) = s.hint.first() {
+                writeln!(w, "     fix: {first}")?;
+            }
+        }
     }
     Ok(())
 }

@@ -168,7 +168,7 @@ impl Holders {
 
         // Shortest-path fallback for the nodes no survivor dominates.
         let mut holder = survivor_dominator.clone();
-        if holder.iter().any(|&h| h == NONE) {
+        if holder.contains(&NONE) {
             let mut via = vec![NONE; n];
             let mut seen = vec![false; n];
             let mut queue: Vec<Node> = Vec::with_capacity(n);
@@ -251,7 +251,7 @@ pub(crate) fn find_suspects(
         .into_iter()
         .filter(|(_, l)| l.net_bytes() != 0 || l.new_objects != l.gone_objects)
         .map(|(node, l)| {
-            let mut s = make_suspect(a, b, m, node, l, paths_b);
+            let mut s = make_suspect(b, m, node, l, paths_b);
             if new_roots.contains(&node) && s.rolled_up > 0 {
                 s.path = format!("<{} new unreferenced {} objects>", crate::report::format_count(s.rolled_up + 1), s.type_name);
                 s.rolled_up = 0;
@@ -338,8 +338,7 @@ fn roll_up(b: &Graph, m: &Matching, h: &Holders, ledgers: &mut FxHashMap<Node, L
     }
 }
 
-fn make_suspect(a: &Graph, b: &Graph, m: &Matching, node: Node, l: Ledger, paths: &dyn Retention) -> Suspect {
-    let _ = a;
+fn make_suspect(b: &Graph, m: &Matching, node: Node, l: Ledger, paths: &dyn Retention) -> Suspect {
     let net = l.net_bytes();
     let mut types: Vec<TypeGrowth> = l
         .types

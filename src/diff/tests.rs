@@ -486,3 +486,47 @@ fn matching_agrees_with_its_slow_twin_on_random_heaps() {
     // the random heaps exercise both outcomes
     assert!(survivors > 500 && same_id_not_survivor > 500, "{survivors} {same_id_not_survivor}");
 }
+
+#[test]
+fn holders_agree_with_walking_the_idom_chain_on_random_heaps() {
+    let mut rng = Rng(0x2545f4914f6cdd1d);
+    for _ in 0..100 {
+        let n = 5 + rng.below(80);
+        let spec = random_heap(&mut rng, n);
+        let later = mutate(&mut rng, spec.clone());
+        let (a, b) = (build(&spec), build(&later));
+        let m = match_objects(&a, &b);
+        let analysis = crate::algo::Analysis::new(&b);
+        let h = suspects::Holders::new(&b, &analysis, &|v| m.is_survivor_b(v));
+        for v in b.nodes() {
+            // slow: walk up the dominator tree to the first survivor
+            let mut d = Retention::idom(&analysis, v);
+            while let Some(x) = d {
+                if m.is_survivor_b(x) {
+                    break;
+                }
+                d = Retention::idom(&analysis, x);
+            }
+            assert_eq!(h.survivor_dominator[v as usize], d.unwrap_or(matching::NONE), "node {v}");
+        }
+    }
+}
+
+#[test]
+fn with_real_dominators_a_diamond_under_a_survivor_is_charged_to_it() {
+    // D (survivor) -> Y1, Y2 (new) -> X (new): only D dominates X
+    let objs_a: &[Obj] = &[(1, MODS, 100, &[(3, "['d']")]), (3, "builtins.dict", 64, &[])];
+    let objs_b: &[Obj] = &[
+        (1, MODS, 100, &[(3, "['d']")]),
+        (3, "builtins.dict", 64, &[(10, "['y1']"), (11, "['y2']")]),
+        (10, "app.Y", 48, &[(12, ".x")]),
+        (11, "app.Y", 48, &[(12, ".x")]),
+        (12, "app.X", 4000, &[]),
+    ];
+    let (a, b) = (draw(objs_a, &[]), draw(objs_b, &[]));
+    let (ra, rb) = (crate::algo::Analysis::new(&a), crate::algo::Analysis::new(&b));
+    let d = diff(&a, &b, &ra, &rb, Options::default());
+    assert_eq!(d.suspects.len(), 1, "{:?}", d.suspects);
+    assert_eq!((d.suspects[0].objects, d.suspects[0].bytes), (3, 4096));
+    assert_eq!(d.suspects[0].samples, vec!["['y1']", "['y2']"]);
+}
