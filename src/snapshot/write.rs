@@ -261,7 +261,7 @@ mod tests {
         let t = b.add_object(1, 1, 400);
         b.add_ref(2, ".__dict__");
         b.set_extra(t, Extra { n: Some("builtins.type".into()), ..Default::default() });
-        let d = b.add_object(2, 1, 64);
+        b.add_object(2, 1, 64);
         b.add_ref(3, "<key>");
         b.add_ref(4, "['k']");
         let s = b.add_object(3, 1, 50);

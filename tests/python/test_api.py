@@ -154,3 +154,23 @@ def test_sizes_parse_like_the_cli():
     assert heapdiff.format_size(3 * 1024 * 1024) == "3.0 MiB"
     with pytest.raises(ValueError):
         heapdiff.parse_size("lots")
+
+
+def test_the_agent_and_the_package_import_without_the_native_module(tmp_path):
+    prog = (
+        "import sys\n"
+        "sys.modules['heapdiff._native'] = None  # as if the extension was not built\n"
+        "import heapdiff\n"
+        "from heapdiff import agent\n"
+        "st = agent.dump(sys.argv[1])\n"
+        "assert st.error is None and st.objects > 1000, st\n"
+        "assert issubclass(heapdiff.SnapshotError, ValueError)\n"
+        "try:\n"
+        "    heapdiff.load(sys.argv[1])\n"
+        "except ImportError as e:\n"
+        "    assert 'heapdiff.agent works without it' in str(e)\n"
+        "else:\n"
+        "    raise AssertionError('load needs the native module')\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+    subprocess.run([sys.executable, "-c", prog, str(tmp_path / "a.json")], check=True, env=env, timeout=120)
