@@ -75,6 +75,9 @@ enum Kind {
     Frame,
     Cell,
     Method,
+    /// numpy array, torch tensor, mmap, autograd node, pandas object: the agent's kind (12..=16),
+    /// recorded by the agent's own `_ml_record` (rare objects; their libraries' getters).
+    Ml(u8),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -241,6 +244,8 @@ struct Walker {
     stack: Vec<Obj>,
     /// Every object taken off the stack, kept alive until the walk ends.
     alive: Vec<Obj>,
+    /// Objects the agent's `_ml_record` obtained from a library getter, kept alive likewise.
+    alive_extra: Vec<Obj>,
     tinfo: FxHashMap<usize, TInfo>,
     insts: Vec<Inst>,
     key_labels: FxHashMap<usize, LabelIndex>,
@@ -252,6 +257,17 @@ struct Walker {
     ellipsis: Obj,
     edges: u64,
     l: Labels,
+    /// The agent's context and functions, when the program imported numpy, pandas, torch or mmap.
+    ml: Option<MlHooks>,
+}
+
+/// Borrowed pointers to the agent's objects (alive for the whole walk in `walk_graph`).
+struct MlHooks {
+    ctx: Obj,
+    record: Obj,
+    classify: Obj,
+    tinfo: Obj,
+    labels: Obj,
 }
 
 struct Labels {
@@ -331,6 +347,89 @@ impl Walker {
         }
     }
 
+    /// The agent's kind for `t` when it is one of the ML kinds (12..=16), asked only when the
+    /// program imported one of those libraries.
+    unsafe fn ml_kind(&self, t: *mut ffi::PyTypeObject) -> Option<u8> {
+        let ml = self.ml.as_ref()?;
+        let py = Python::assume_attached();
+        let known = Bound::from_borrowed_ptr(py, ml.tinfo).get_item((t as usize).into_pyobject(py).ok()?).ok();
+        let info = match known {
+            Some(i) => i,
+            None => Bound::from_borrowed_ptr(py, ml.classify).call1((Bound::from_borrowed_ptr(py, t as Obj),)).ok()?,
+        };
+        let k: u8 = info.get_item(0).ok()?.extract().ok()?;
+        (k >= 12).then_some(k)
+    }
+
+    /// Runs the agent's `_ml_record` for `o`: appends its edges to `objs`/`labels`, its fields to
+    /// `extra`; returns the size to record.
+    unsafe fn ml_record(&mut self, o: Obj, kind: u8, sz: u64, objs: &mut Vec<Obj>, labels: &mut Vec<LabelIndex>, extra: &mut Extra) -> u64 {
+        let Some(ml) = self.ml.as_ref() else { return sz };
+        let py = Python::assume_attached();
+        let mut run = || -> PyResult<(u64, Vec<(Obj, usize)>, String)> {
+            let gr = PyList::empty(py);
+            let ids = PyList::empty(py);
+            let labs = PyList::empty(py);
+            for &x in objs.iter() {
+                gr.append(Bound::from_borrowed_ptr(py, x))?;
+                ids.append(x as usize)?;
+                labs.append(0)?;
+            }
+            let x = PyList::empty(py);
+            let n0 = objs.len();
+            let size = Bound::from_borrowed_ptr(py, ml.record)
+                .call1((Bound::from_borrowed_ptr(py, ml.ctx), kind, Bound::from_borrowed_ptr(py, o), sz, &gr, &ids, &labs, &x))?
+                .extract::<u64>()?;
+            let mut added = Vec::new();
+            for i in n0..gr.len() {
+                let item = gr.get_item(i)?;
+                ffi::Py_INCREF(item.as_ptr());
+                self.alive_extra.push(item.as_ptr());
+                added.push((item.as_ptr(), labs.get_item(i)?.extract::<usize>()?));
+            }
+            let parts: Vec<String> = x.extract()?;
+            Ok((size, added, format!("{{{}}}", parts.join(","))))
+        };
+        let (size, added, x) = match run() {
+            Ok(r) => r,
+            Err(_) => return sz,
+        };
+        let names = Bound::from_borrowed_ptr(py, ml.labels);
+        for (obj, li) in added {
+            let text: String = names.get_item(li).and_then(|t| t.extract()).unwrap_or_default();
+            objs.push(obj);
+            labels.push(self.b.intern_label(&text));
+        }
+        if let Ok(fields) = serde_json::from_str::<Extra>(&x) {
+            extra.e = extra.e.take().or(fields.e);
+            extra.nb = fields.nb;
+            extra.dev = fields.dev;
+            extra.dt = fields.dt;
+            extra.sh = fields.sh;
+            extra.own = fields.own;
+            if fields.l.is_some() {
+                extra.l = fields.l;
+            }
+        }
+        // autograd node types are classified by `_ml_record` itself (ctx.tinfo): take them over
+        if kind == 13 {
+            if let Ok(items) = Bound::from_borrowed_ptr(py, ml.tinfo).cast::<pyo3::types::PyDict>().map(|d| d.items()) {
+                for item in items.iter() {
+                    if let Ok((tid, info)) = item.extract::<(usize, Bound<'_, PyAny>)>() {
+                        if let Ok(k) = info.get_item(0).and_then(|k| k.extract::<u8>()) {
+                            if k >= 12 {
+                                if let Some(ti) = self.tinfo.get_mut(&tid) {
+                                    ti.kind = Kind::Ml(k);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        size
+    }
+
     unsafe fn classify(&mut self, t: *mut ffi::PyTypeObject) -> TInfo {
         let f = flags(t);
         let tu = t as usize;
@@ -379,6 +478,9 @@ impl Walker {
         }
         if matches!(kind, Kind::Leaf | Kind::Str) && (len != Len::No || inst.is_some()) && tu != self.t.str_ {
             kind = if f & TPFLAGS_HAVE_GC != 0 { Kind::Gen } else { Kind::Leaf };
+        }
+        if let Some(k) = self.ml_kind(t) {
+            kind = Kind::Ml(k);
         }
         let info = TInfo { kind, inst, len };
         self.tinfo.insert(tu, info);
@@ -895,6 +997,19 @@ impl Walker {
                     extra.n = text_of(word(func + 40) as Obj, s);
                 }
             }
+            Kind::Ml(_) => {
+                if let Some(ii) = info.inst {
+                    let (l, a, xi) = self.inst_labels(oid, &ids, ii);
+                    if !a.is_empty() {
+                        extra.a = Some(a);
+                    }
+                    if xi != 0 {
+                        extra.i = Some(xi);
+                    }
+                    extra.l = self.length(o, info.len);
+                    labs = Some(l);
+                }
+            }
             Kind::Leaf | Kind::Str | Kind::Dict => {}
         }
         let (objs, mut labels): (Vec<Obj>, Vec<LabelIndex>) = match replaced {
@@ -906,6 +1021,13 @@ impl Walker {
         for (x, l) in added {
             objs.push(x);
             labels.push(l);
+        }
+        if let Kind::Ml(k) = info.kind {
+            let sz = *self.b.getsizeof.last().unwrap_or(&0);
+            let new = self.ml_record(o, k, sz, &mut objs, &mut labels, extra);
+            if let Some(last) = self.b.getsizeof.last_mut() {
+                *last = new;
+            }
         }
         for (&x, &l) in objs.iter().zip(&labels) {
             self.b.add_ref_index(x as u64, l);
@@ -1009,6 +1131,7 @@ fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
         seen: AddrSet::default(),
         stack: Vec::with_capacity(objs.len() * 2),
         alive: Vec::with_capacity(objs.len() * 2),
+        alive_extra: Vec::new(),
         tinfo: FxHashMap::default(),
         insts: Vec::new(),
         key_labels: FxHashMap::default(),
@@ -1020,7 +1143,20 @@ fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
         ellipsis: ellipsis.as_ptr(),
         edges: 0,
         l,
+        ml: None,
     };
+    let ml_on = ctx.getattr("ml")?.is_truthy()?;
+    let (ml_record, ml_classify, ml_tinfo, ml_labels) =
+        (agent.getattr("_ml_record")?, ctx.getattr("classify")?, ctx.getattr("tinfo")?, ctx.getattr("labels")?);
+    if ml_on {
+        w.ml = Some(MlHooks {
+            ctx: ctx.as_ptr(),
+            record: ml_record.as_ptr(),
+            classify: ml_classify.as_ptr(),
+            tinfo: ml_tinfo.as_ptr(),
+            labels: ml_labels.as_ptr(),
+        });
+    }
     for id in ex.iter() {
         w.seen.insert(id.extract::<usize>()?);
     }
@@ -1063,7 +1199,7 @@ fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
             eprintln!("walker: walk {:?}", t0.elapsed());
         }
         // Drop what the walk held; deallocations (and any finalizer) happen after the walk.
-        for o in w.stack.drain(..).chain(w.alive.drain(..)) {
+        for o in w.stack.drain(..).chain(w.alive.drain(..)).chain(w.alive_extra.drain(..)) {
             ffi::Py_DECREF(o);
         }
         r

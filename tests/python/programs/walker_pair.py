@@ -92,6 +92,19 @@ HEAP = {
     "module": types.ModuleType("made_here"),
     "cell": outer(4).__closure__[0],
 }
+try:  # the agent's ML kinds: numpy arrays (owning, views, object arrays), pandas objects, mmap
+    import mmap
+
+    import numpy as np
+
+    arr = np.arange(1000, dtype=np.float64)
+    HEAP["np"] = {"own": arr, "view": arr[10:20], "obj": np.array([Plain(1), "s", 3], dtype=object),
+                  "mm": mmap.mmap(-1, 4096)}
+    import pandas as pd
+
+    HEAP["pd"] = pd.DataFrame({"a": range(100), "b": ["x%d" % i for i in range(100)]})
+except ImportError:
+    pass
 cycle = [1]
 cycle.append(cycle)
 del cycle
@@ -106,6 +119,12 @@ def dump(which, path):
     return agent.dump(path) if which == "agent" else _native.dump(path)
 
 
+# A first dump, thrown away: the `__sizeof__` of pandas objects (which sys.getsizeof calls, in both
+# walkers) runs pandas code that fills caches on first use; the pair must see one same heap.
+import os  # noqa: E402
+
+agent.dump(sys.argv[1] + ".warm")
+os.unlink(sys.argv[1] + ".warm")
 order = ["native", "agent"] if len(sys.argv) > 3 and sys.argv[3] == "native-first" else ["agent", "native"]
 paths = {"agent": sys.argv[1], "native": sys.argv[2]}
 stats = {w: dump(w, paths[w]) for w in order}
