@@ -581,6 +581,22 @@ def _c_type(t):
     return None
 
 
+def _pre_sizes():
+    """Bytes CPython keeps before an object (gc header, managed-dict pointers): measured once at
+    import, since the probe class it needs would otherwise be garbage left by every dump."""
+    try:
+        class _P:
+            pass
+
+        p = _P()
+        return _getsizeof(p) - object.__sizeof__(p), _getsizeof([]) - list.__sizeof__([])
+    except Exception:
+        return None
+
+
+_PRE_SIZES = _pre_sizes()
+
+
 def _ml_types():
     """Accessors for the libraries this process has imported; {} when none."""
     ml = {}
@@ -613,12 +629,9 @@ def _ml_types():
         if type(f) is types.FunctionType:
             ml["pd_sizeof"] = f
 
-        class _P:
-            pass
-
-        p = _P()
-        ml["pre_managed"] = _getsizeof(p) - object.__sizeof__(p)
-        ml["pre_gc"] = _getsizeof([]) - list.__sizeof__([])
+        if _PRE_SIZES is None:
+            raise ValueError("pre-header sizes unknown")
+        ml["pre_managed"], ml["pre_gc"] = _PRE_SIZES
     except Exception:
         ml.pop("pd_sizeof", None)
     try:

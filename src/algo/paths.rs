@@ -32,6 +32,9 @@ pub enum PathStart {
     Modules,
     Frame,
     Unreferenced,
+    /// A class held from C (`RootKind::CHeld`).
+    #[serde(rename = "c-held")]
+    CHeld,
     /// A representative of cyclic garbage: no root reaches the object.
     Garbage,
 }
@@ -42,6 +45,7 @@ impl From<RootKind> for PathStart {
             RootKind::Modules => PathStart::Modules,
             RootKind::Frame => PathStart::Frame,
             RootKind::Unreferenced => PathStart::Unreferenced,
+            RootKind::CHeld => PathStart::CHeld,
         }
     }
 }
@@ -187,7 +191,7 @@ impl ShortestPaths {
             Err(_) => "",
         };
         match kind {
-            PathStart::Modules | PathStart::Frame if !root_name.is_empty() => root_name.to_string(),
+            PathStart::Modules | PathStart::Frame | PathStart::CHeld if !root_name.is_empty() => root_name.to_string(),
             PathStart::Modules => "sys.modules".to_string(),
             PathStart::Garbage => format!("<unreachable: cyclic garbage> {}", object_ref(g, start)),
             _ => format!("<unreferenced {} at {:#x}>", g.type_name(start), g.id(start)),

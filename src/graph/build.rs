@@ -231,6 +231,7 @@ impl GraphBuilder {
                 root_list.push(Root { node: i as Node, kind: RootKind::Unreferenced, name: String::new() });
             }
         }
+        add_c_held_classes(&mut root_list, &edge_start, &edge_to, &edge_label, &labels, &type_of, &types, &extra);
         root_list.sort_by_key(|r| (r.kind, r.node));
 
         str_hash.sort_unstable();
@@ -259,5 +260,64 @@ impl GraphBuilder {
             dangling_refs,
             first_object_line,
         })
+    }
+}
+
+/// Classes that no root reaches are held from C: a class is in a cycle with its own `__mro__` (and
+/// its `__dict__`'s descriptors), so when nothing recorded refers to it from outside, what keeps it
+/// is an extension module's state or the interpreter (`_ast`, `_ctypes`, `_io` types...). Calling
+/// them cyclic garbage would promise that `gc.collect()` frees them, and it does not. A class a
+/// program created and dropped is garbage for real; that is rarer, and this rule then names it as
+/// held from C (docs/CLI.md). Each such class becomes a root of kind `c-held`, in node order, and
+/// what it reaches is reachable.
+#[allow(clippy::too_many_arguments)]
+fn add_c_held_classes(
+    roots: &mut Vec<Root>,
+    edge_start: &[u32],
+    edge_to: &[Node],
+    edge_label: &[LabelIndex],
+    labels: &[Box<str>],
+    type_of: &[TypeIndex],
+    types: &[TypeInfo],
+    extra: &FxHashMap<Node, Extra>,
+) {
+    let n = edge_start.len() - 1;
+    let mut reached = vec![false; n];
+    let mut stack: Vec<Node> = Vec::new();
+    let visit = |from: Node, reached: &mut Vec<bool>, stack: &mut Vec<Node>| {
+        if !std::mem::replace(&mut reached[from as usize], true) {
+            stack.push(from);
+        }
+        while let Some(v) = stack.pop() {
+            let (a, b) = (edge_start[v as usize] as usize, edge_start[v as usize + 1] as usize);
+            for &t in &edge_to[a..b] {
+                if !std::mem::replace(&mut reached[t as usize], true) {
+                    stack.push(t);
+                }
+            }
+        }
+    };
+    for r in roots.iter() {
+        visit(r.node, &mut reached, &mut stack);
+    }
+    // A class is an instance of a metaclass (the type of some type in the table), or has a
+    // `.__mro__` edge (the agent labels it on 3.11).
+    let mut metaclass = vec![false; types.len()];
+    for t in types {
+        if let Some(v) = t.node {
+            metaclass[type_of[v as usize] as usize] = true;
+        }
+    }
+    let mro = labels.iter().position(|l| &**l == ".__mro__").map(|i| i as LabelIndex);
+    let is_class = |v: usize| {
+        metaclass[type_of[v] as usize]
+            || mro.is_some_and(|m| edge_label[edge_start[v] as usize..edge_start[v + 1] as usize].contains(&m))
+    };
+    for v in 0..n {
+        if !reached[v] && is_class(v) {
+            let name = extra.get(&(v as Node)).and_then(|e| e.n.as_deref()).unwrap_or("class");
+            roots.push(Root { node: v as Node, kind: RootKind::CHeld, name: format!("<held from C> {name}") });
+            visit(v as Node, &mut reached, &mut stack);
+        }
     }
 }

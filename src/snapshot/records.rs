@@ -52,6 +52,10 @@ pub enum RootKind {
     Frame,
     /// Nothing in the snapshot refers to it: held from C, or garbage.
     Unreferenced,
+    /// A class no other root reaches, in a cycle with its own `__mro__` and `__dict__`: held by C
+    /// (an extension module's state, the interpreter's caches), not garbage. Derived by the loader.
+    #[serde(rename = "c-held")]
+    CHeld,
 }
 
 impl RootKind {
@@ -60,6 +64,7 @@ impl RootKind {
             "modules" => Some(RootKind::Modules),
             "frame" => Some(RootKind::Frame),
             "unreferenced" => Some(RootKind::Unreferenced),
+            "c-held" => Some(RootKind::CHeld),
             _ => None,
         }
     }
