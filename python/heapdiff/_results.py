@@ -93,6 +93,8 @@ class RootCounts(_Record):
     modules: int
     frames: int
     unreferenced: int
+    #: Classes no other root reaches, held from C (extension modules, the interpreter).
+    c_held: int = 0
 
 
 @dataclass(frozen=True)

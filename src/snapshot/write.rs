@@ -59,7 +59,7 @@ pub fn write(g: &Graph, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w, "{{\"format\":\"heapdiff\",\"version\":1,")?;
     writeln!(w, "\"header\":{},", json(&g.header))?;
     let roots: Vec<(u64, RootKind, &str)> =
-        g.roots.iter().filter(|r| r.kind != RootKind::Unreferenced).map(|r| (g.id(r.node), r.kind, r.name.as_str())).collect();
+        g.roots.iter().filter(|r| matches!(r.kind, RootKind::Modules | RootKind::Frame)).map(|r| (g.id(r.node), r.kind, r.name.as_str())).collect();
     writeln!(w, "\"roots\":{},", json(&roots))?;
     writeln!(w, "\"objects\":[")?;
     // Records are formatted in parallel chunks and written in order.

@@ -18,7 +18,7 @@ def read(path):
         extra = r[5] if len(r) > 5 else {}
         recs[r[0]] = (r[1], r[2], [(t, labels[l]) for t, l in zip(refs, labs)], extra)
     names = {i: rec[3].get("n") for i, rec in recs.items()}
-    roots = [(i, k, n) for i, k, n in doc["roots"] if k != "unreferenced"]
+    roots = [(i, k, n) for i, k, n in doc["roots"] if k in ("modules", "frame")]
     return recs, names, roots, doc["header"]
 
 
