@@ -35,7 +35,7 @@ SNIPPETS = {
         "print(json.dumps(dict(seconds=s, objects=st.objects, bytes=os.path.getsize({out!r}))))"
     ),
     "naive": (
-        "import naive_dump\nt=time.perf_counter(); n=naive_dump.dump({out!r}); s=time.perf_counter()-t\n"
+        "import naive_dump\nt=time.perf_counter(); n, _s=naive_dump.naive_dump({out!r}); s=time.perf_counter()-t\n"
         "print(json.dumps(dict(seconds=s, objects=n, bytes=os.path.getsize({out!r}))))"
     ),
     "pympler-summary": (
