@@ -264,20 +264,12 @@ fn dispatch(cmd: &Command, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
             let g = crate::snapshot::load(&a.snapshot)?;
             let analysis = Analysis::new(&g);
             let s = crate::summary::summarize(&g, a.top, Some(analysis.retained_by_type()));
-            if a.json {
-                write_json(out, &s)?;
-            } else {
-                crate::summary::write_text(out, &s)?;
-            }
+            emit(out, a.json, &s, crate::summary::write_text)?;
         }
         Command::Top(a) => {
             let g = crate::snapshot::load(&a.snapshot)?;
             let t = crate::top::top(&Analysis::new(&g), a.top);
-            if a.json {
-                write_json(out, &t)?;
-            } else {
-                crate::top::write_text(out, &t)?;
-            }
+            emit(out, a.json, &t, crate::top::write_text)?;
         }
         Command::Paths(a) => {
             let g = crate::snapshot::load(&a.snapshot)?;
@@ -287,45 +279,39 @@ fn dispatch(cmd: &Command, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
                 (None, None) => unreachable!("clap requires --id or --type"),
             };
             let r = inspect::paths(&Analysis::new(&g), objects, a.top, a.max_paths, by_type);
-            if a.json {
-                write_json(out, &r)?;
-            } else {
-                inspect::write_paths_text(out, &r)?;
-            }
+            emit(out, a.json, &r, inspect::write_paths_text)?;
         }
         Command::Cycles(a) => {
             let g = crate::snapshot::load(&a.snapshot)?;
             let r = crate::cycles::cycles(&Analysis::new(&g), a.top);
-            if a.json {
-                write_json(out, &r)?;
-            } else {
-                crate::cycles::write_text(out, &r)?;
-            }
+            emit(out, a.json, &r, crate::cycles::write_text)?;
         }
         Command::Show(a) => {
             let g = crate::snapshot::load(&a.snapshot)?;
             let v = inspect::find_object(&g, &a.id)?;
             let s = inspect::show(&Analysis::new(&g), v, a.limit);
-            if a.json {
-                write_json(out, &s)?;
-            } else {
-                inspect::write_show_text(out, &s)?;
-            }
+            emit(out, a.json, &s, inspect::write_show_text)?;
         }
         Command::Suggest(a) => {
             let g = crate::snapshot::load(&a.snapshot)?;
             let options = crate::suggest::Options { min_saving: a.min, top: a.top };
             let r = crate::suggest::report(&Analysis::new(&g), &options);
-            if a.json {
-                write_json(out, &r)?;
-            } else {
-                crate::suggest::write_text(out, &r)?;
-            }
+            emit(out, a.json, &r, crate::suggest::write_text)?;
         }
         Command::Diff(a) => return run_diff(a, out),
         Command::Trend(a) => return run_trend(a, out),
     }
     Ok(ExitStatus::Success)
+}
+
+/// Writes a report as `--json` asked: pretty JSON, or the report's text renderer.
+fn emit<T: serde::Serialize>(
+    out: &mut dyn Write,
+    json: bool,
+    report: &T,
+    text: fn(&mut dyn Write, &T) -> io::Result<()>,
+) -> io::Result<()> {
+    if json { write_json(out, report) } else { text(out, report) }
 }
 
 fn warn(messages: &[String]) {

@@ -15,12 +15,6 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 BINARY = ROOT / "target" / "release" / ("heapdiff.exe" if os.name == "nt" else "heapdiff")
 
 
-@pytest.fixture(scope="session")
-def heapdiff_bin():
-    """The release binary, built once per session if it is not there yet."""
-    if not BINARY.exists():
-        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
-    return BINARY
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,6 @@ import subprocess
 import sys
 import textwrap
 
-from test_analysis import heapdiff_bin  # noqa: F401  (session fixture: builds the binary if missing)
-
 from pathlib import Path
 
 PYTHON_DIR = Path(__file__).resolve().parents[2] / "python"

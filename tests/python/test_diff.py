@@ -20,11 +20,6 @@ BINARY = ROOT / "target" / "release" / "heapdiff"
 FAIL_OVER = "64KiB"
 
 
-@pytest.fixture(scope="session")
-def heapdiff_bin():
-    if not BINARY.exists():
-        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
-    return BINARY
 
 
 def dump(program, tmp_path, count=2):

@@ -27,11 +27,6 @@ SNAP_RE = re.compile(r"^svc-([0-9]{4,})\.json\.gz$")
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGUSR2"), reason="POSIX signals")
 
 
-@pytest.fixture(scope="session")
-def heapdiff_bin():
-    if not BINARY.exists():
-        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
-    return BINARY
 
 
 def start(tmp_path, source, *args):

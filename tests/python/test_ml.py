@@ -26,11 +26,6 @@ needs = {m: pytest.mark.skipif(importlib.util.find_spec(m) is None, reason=f"{m}
 needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
 
 
-@pytest.fixture(scope="session")
-def heapdiff_bin():
-    if not BINARY.exists():
-        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
-    return BINARY
 
 
 def run(tmp_path, source):
