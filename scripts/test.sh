@@ -22,4 +22,4 @@ if [[ -f pyproject.toml ]]; then
 fi
 
 echo "== pytest"
-"$PY" -m pytest -q tests/python "$@"
+"$PY" -m pytest -q -rs tests/python "$@"
