@@ -25,7 +25,6 @@ pub fn load(path: impl AsRef<Path>) -> Result<Graph> {
 
 /// Parses a snapshot already in memory (gzip or plain); `path` is only used in messages.
 pub fn load_bytes(path: &Path, raw: Vec<u8>) -> Result<Graph> {
-    let t = std::time::Instant::now();
     let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
         let plain = gunzip(path, &raw)?;
         drop(raw);
@@ -33,15 +32,11 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>) -> Result<Graph> {
     } else {
         raw
     };
-    let r = Reader::new(path, &bytes);
-    if std::env::var_os("HEAPDIFF_TIMING").is_some() { eprintln!("lines {:?} {}", t.elapsed(), rss()); }
-    let b = r.read()?;
-    if std::env::var_os("HEAPDIFF_TIMING").is_some() { eprintln!("parsed {:?} {}", t.elapsed(), rss()); }
-    drop(r);
+    let builder = Reader::new(path, &bytes).read()?;
+    // The text is no longer needed: free it before `build` allocates the graph, so the peak is the
+    // file or the graph, not both.
     drop(bytes);
-    let g = b.build();
-    if std::env::var_os("HEAPDIFF_TIMING").is_some() { eprintln!("built {:?} {}", t.elapsed(), rss()); }
-    g
+    builder.build()
 }
 
 fn gunzip(path: &Path, raw: &[u8]) -> Result<Vec<u8>> {
@@ -471,8 +466,4 @@ fn json_problem(e: &serde_json::Error) -> String {
 
 fn first_label_line(end: usize, count: usize) -> usize {
     end - count
-}
-
-fn rss() -> String {
-    std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM")).collect::<Vec<_>>().join(" ")
 }
