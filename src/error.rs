@@ -20,6 +20,8 @@ pub enum Error {
 }
 
 fn bad_input_message(path: &std::path::Path, line: usize, problem: &str) -> String {
+    // Problems quote values from the file; a newline in one must not break the one-line promise.
+    let problem = problem.replace('\n', "\\n").replace('\r', "\\r");
     if line == 0 {
         format!("{}: {problem}", path.display())
     } else {

@@ -35,7 +35,7 @@ impl Verdict {
 
 /// The verdict for a growth series; `None` when nothing changed by more than `min`.
 pub fn verdict(growth: &[i64], min: u64) -> Option<Verdict> {
-    let min = min as i64;
+    let min = i64::try_from(min).unwrap_or(i64::MAX);
     let grew = |g: i64| g > min;
     let shrank = |g: i64| g < -min;
     if !growth.iter().any(|&g| grew(g) || shrank(g)) {

@@ -215,3 +215,54 @@ fn random_garbage_never_panics() {
         assert!(matches!(out.status.code(), Some(0) | Some(2)), "case {i}: {:?}", out.status);
     }
 }
+
+#[test]
+fn absurd_inline_bytes_are_refused() {
+    let f = fixture();
+    let mut lines = f.lines();
+    let k = f.first_object() + 1;
+    let rec: serde_json::Value = serde_json::from_str(lines[k].trim_end_matches(',')).unwrap();
+    lines[k] = format!("[{}, {}, 8, [], [], {{\"i\": 18446744073709551615}}],", rec[0], rec[1]);
+    let p = f.write("inline.json", &lines);
+    expect_bad(&p, &["absurd", &format!(":{}:", k + 1)]);
+}
+
+#[test]
+fn sizes_that_add_up_past_i64_are_refused() {
+    // Each size is under the 2^48 cap, but 40,000 of them add up past 2^63: the totals every report
+    // computes would overflow.
+    let dir = tempfile::tempdir().unwrap();
+    let good = common::agent_snapshot(dir.path(), "big.json", "keep = [object() for _ in range(40000)]\nimport heapdiff.agent\nheapdiff.agent.dump(OUT)\n");
+    let text = std::fs::read_to_string(&good).unwrap();
+    let mut in_objects = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l == "\"objects\":[" {
+                in_objects = true;
+            } else if l.starts_with(']') {
+                in_objects = false;
+            } else if in_objects {
+                let comma = if l.ends_with(',') { "," } else { "" };
+                let mut rec: serde_json::Value = serde_json::from_str(l.trim_end_matches(',')).unwrap();
+                rec[2] = serde_json::json!(1u64 << 48);
+                return format!("{rec}{comma}");
+            }
+            l.to_string()
+        })
+        .collect();
+    let p = dir.path().join("huge-total.json");
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    expect_bad(&p, &["2^63"]);
+}
+
+#[test]
+fn a_newline_inside_a_quoted_value_keeps_the_error_on_one_line() {
+    let f = fixture();
+    let mut lines = f.lines();
+    let roots: serde_json::Value = serde_json::from_str(lines[2]["\"roots\":".len()..].trim_end_matches(',')).unwrap();
+    let id = roots[0][0].clone();
+    lines[2] = format!("\"roots\":[[{id},\"bad\\nkind\",\"x\"]],");
+    let p = f.write("newline.json", &lines);
+    expect_bad(&p, &["unknown root kind", ":3:"]);
+}

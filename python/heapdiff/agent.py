@@ -401,7 +401,7 @@ class _Ctx:
                 kind = K_MMAP
             elif "pd_sizeof" in ml and kind in (K_GEN, K_LEAF):
                 for b in mro or ():  # the __sizeof__ sys.getsizeof calls: pandas' adds the data it holds
-                    f = _t_dict(b).get("__sizeof__") if isinstance(b, type) else None
+                    f = _t_dict(b).get("__sizeof__") if issubclass(type(b), type) else None
                     if f is not None:
                         if f is ml["pd_sizeof"]:
                             kind = K_PD
@@ -574,7 +574,7 @@ def _mod_attr(name, attr):
 def _c_type(t):
     """t if it is a type defined in C (not a heap type: no Python code can override its descriptors)."""
     try:
-        if isinstance(t, type) and not _t_flags(t) & _TPFLAGS_HEAPTYPE:
+        if issubclass(type(t), type) and not _t_flags(t) & _TPFLAGS_HEAPTYPE:
             return t
     except Exception:
         pass
@@ -618,14 +618,14 @@ def _ml_types():
             del ml[k]
     try:
         mm = _mod_attr("mmap", "mmap")  # a heap type on 3.10+, but immutable and its __len__ is C
-        if isinstance(mm, type) and type(_t_dict(mm)["__len__"]) is types.WrapperDescriptorType:
+        if issubclass(type(mm), type) and type(_t_dict(mm)["__len__"]) is types.WrapperDescriptorType:
             ml["mmap_len"] = _t_dict(mm)["__len__"]
             ml["mmap"] = mm
     except Exception:
         ml.pop("mmap", None)
     try:
         po = _mod_attr("pandas.core.base", "PandasObject")
-        f = _t_dict(po).get("__sizeof__") if isinstance(po, type) else None
+        f = _t_dict(po).get("__sizeof__") if issubclass(type(po), type) else None
         if type(f) is types.FunctionType:
             ml["pd_sizeof"] = f
 
@@ -648,7 +648,7 @@ def _ml_types():
                 ml.update(t_storage=td["untyped_storage"], t_base=td["_base"].__get__, t_dev=td["device"].__get__,
                           t_dtype=td["dtype"].__get__, t_shape=td["shape"].__get__, t_grad=td["grad"].__get__,
                           t_gfn=td["grad_fn"].__get__, s_ptr=sd["data_ptr"], s_nbytes=sd["nbytes"],
-                          t_exact=set(id(e) for e in exact if isinstance(e, type)) | {id(tb)})
+                          t_exact=set(id(e) for e in exact if issubclass(type(e), type)) | {id(tb)})
                 ml["tb"] = tb
     except Exception:
         ml.pop("tb", None)
@@ -1426,6 +1426,8 @@ def dump(path, redact=False, compress=None, exclude_ids=()):
         path = os.fspath(path)
     except Exception as e:
         return DumpStats(None, 0, 0, 0, 0.0, "bad path: %s" % type(e).__name__)
+    if type(path) is not str:  # bytes paths: the temp-file naming below works on str only
+        return DumpStats(None, 0, 0, 0, 0.0, "bad path: use a str path, not %s" % type(path).__name__)
     if compress is None:
         compress = path.endswith(".gz")
     if _lock is not None and not _lock.acquire(False):

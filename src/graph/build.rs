@@ -131,8 +131,9 @@ impl GraphBuilder {
         let n = ids.len();
         let line_of = |node: usize| if first_object_line == 0 { 0 } else { first_object_line + node };
         let total_refs: usize = segments.iter().map(|s| s.0.len()).sum();
-        if n > u32::MAX as usize - 1 || total_refs > u32::MAX as usize {
-            return Err(Error::bad_input(&path, 0, "too many objects or refs for one snapshot (over 4 billion)"));
+        // Node indexes keep bit 31 free (algorithms use it as a flag), and edges fit in u32.
+        if n >= 1 << 31 || total_refs > u32::MAX as usize {
+            return Err(Error::bad_input(&path, 0, "too many objects or refs for one snapshot (over 2 billion objects or 4 billion refs)"));
         }
 
         let mut by_id: Vec<(u64, Node)> = ids.iter().enumerate().map(|(i, &id)| (id, i as Node)).collect();
@@ -210,6 +211,11 @@ impl GraphBuilder {
         }
         for (&node, e) in &extra {
             shallow[node as usize] += e.heap_native_bytes();
+        }
+        // Each size is capped at 2^48 by the reader; their sum must fit an i64 too, since every
+        // later total (retained sizes, diffs as signed deltas) is a part of it.
+        if shallow.iter().try_fold(0u64, |acc, &s| acc.checked_add(s)).is_none_or(|t| t > i64::MAX as u64) {
+            return Err(Error::bad_input(&path, 0, "the objects' sizes add up to more than 2^63 bytes: not a real heap"));
         }
 
         let mut root_list: Vec<Root> = Vec::new();

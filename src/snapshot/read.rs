@@ -300,8 +300,8 @@ impl<'a> Reader<'a> {
             out.sizes[k] = rec.size as u64;
             out.counts[k] = rec.refs as u32;
             if let Some(e) = rec.extra {
-                if e.nb.is_some_and(|nb| nb > MAX_OBJECT_SIZE) {
-                    return Err(self.err(i, format!("object `{id}` has absurd native bytes (over 2^48)")));
+                if e.nb.is_some_and(|nb| nb > MAX_OBJECT_SIZE) || e.i.is_some_and(|x| x > MAX_OBJECT_SIZE) {
+                    return Err(self.err(i, format!("object `{id}` has absurd native or inline bytes (over 2^48)")));
                 }
                 // `h` and `l` go to compact side arrays; only rarer facts keep the full struct.
                 let local = k as Node;

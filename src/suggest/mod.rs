@@ -144,8 +144,9 @@ impl Layout {
     pub fn from_graph(g: &Graph) -> Layout {
         let h = &g.header;
         let mut assumed = Vec::new();
+        // Values outside (0, 64 KiB] are no real object layout: taken as missing, like an absent key.
         let mut get = |key: &str, default: u64| match h.layout.get(key) {
-            Some(&v) if v > 0 => v,
+            Some(&v) if v > 0 && v <= 1 << 16 => v,
             _ => {
                 assumed.push(key.to_string());
                 default
@@ -159,7 +160,7 @@ impl Layout {
         let float = get("float", 24);
         let int_small = get("int_small", 28);
         let ptr = get("ptr", 0);
-        let pointer_size = if h.pointer_size > 0 {
+        let pointer_size = if h.pointer_size > 0 && h.pointer_size <= 16 {
             h.pointer_size
         } else if ptr > 0 {
             ptr

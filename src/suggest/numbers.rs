@@ -164,7 +164,10 @@ pub fn float32<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
             continue;
         }
         let data = match (&e.sh, e.nb) {
-            (Some(sh), _) => sh.iter().product::<u64>() * dtype_size("float64").unwrap_or(8),
+            (Some(sh), _) => match sh.iter().try_fold(dtype_size("float64").unwrap_or(8), |a, &d| a.checked_mul(d)) {
+                Some(bytes) => bytes,
+                None => continue, // a shape no array can have
+            },
             (None, Some(nb)) => nb,
             (None, None) => continue,
         };
