@@ -237,8 +237,8 @@ where
         Ok(status) => status,
         // `heapdiff summary x | head` closes the pipe early: that is not an error.
         Err(Failed::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitStatus::Success,
-        Err(Failed::Io(e)) => report_error(&format!("cannot write output: {e}"), None),
-        Err(Failed::Heapdiff(e)) => report_error(&e.to_string(), None),
+        Err(Failed::Io(e)) => report_error(&format!("cannot write output: {e}")),
+        Err(Failed::Heapdiff(e)) => report_error(&e.to_string()),
     }
 }
 
@@ -389,12 +389,8 @@ fn run_trend(a: &TrendArgs, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
     Ok(ExitStatus::Success)
 }
 
-/// `error: ...` on one line (bad input must stay one line: file, line, problem), then an optional hint; a closed stderr is ignored, never a panic.
-fn report_error(message: &str, hint: Option<&str>) -> ExitStatus {
-    let mut err = io::stderr().lock();
-    let _ = writeln!(err, "error: {message}");
-    if let Some(h) = hint {
-        let _ = writeln!(err, "\nhint: {h}");
-    }
+/// `error: ...` on one line (bad input: file, line, problem); a closed stderr is ignored, never a panic.
+fn report_error(message: &str) -> ExitStatus {
+    let _ = writeln!(io::stderr().lock(), "error: {message}");
     ExitStatus::Error
 }

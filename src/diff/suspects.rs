@@ -231,7 +231,7 @@ pub(crate) fn find_suspects(
         }
     }
     for v in a.nodes() {
-        if m.is_survivor_b_of_a(v) {
+        if m.survivor_in_b(v).is_some() {
             continue;
         }
         let h = holders_a.holder[v as usize];
@@ -261,12 +261,6 @@ pub(crate) fn find_suspects(
         .collect();
     out.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.id.cmp(&y.id)).then(x.node.cmp(&y.node)));
     out
-}
-
-impl Matching {
-    fn is_survivor_b_of_a(&self, a: Node) -> bool {
-        self.a_to_b[a as usize] != NONE
-    }
 }
 
 /// New objects that nothing refers to (held from C, or edges the agent could not see) each hold
