@@ -62,8 +62,8 @@ pub fn cycles<G: Deref<Target = Graph>>(a: &Analysis<G>, top: usize) -> CycleRep
     let mut groups: BTreeMap<String, CycleGroup> = BTreeMap::new();
     let mut finalizers: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for c in &all {
-        let types: BTreeSet<&str> = c.objects.iter().map(|&v| g.type_name(v)).collect();
-        let signature = types.iter().copied().collect::<Vec<_>>().join(" <-> ");
+        let types = c.type_names(g);
+        let signature = crate::algo::cycle_signature(&types);
         // `all` is sorted largest first, so the first cycle of a group is its example.
         let group = groups.entry(signature.clone()).or_insert_with(|| CycleGroup {
             signature: signature.clone(),

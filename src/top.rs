@@ -137,10 +137,10 @@ pub fn holders<G: Deref<Target = Graph>>(a: &Analysis<G>, count: usize) -> Vec<N
     let g = a.graph();
     let tree = a.dominator_tree();
     let mut owned_dict = BitSet::new(g.node_count());
-    if let Some(dict) = g.labels.iter().position(|l| &**l == ".__dict__") {
+    if let Some(dict) = g.label_index(".__dict__") {
         for s in g.nodes() {
             for (t, l) in g.edges(s) {
-                if l as usize == dict && a.idom(t) == Some(s) {
+                if l == dict && a.idom(t) == Some(s) {
                     owned_dict.insert(t);
                 }
             }

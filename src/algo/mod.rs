@@ -52,6 +52,21 @@ pub struct Cycle {
     pub finalizer: bool,
 }
 
+impl Cycle {
+    /// The distinct type names of its objects, sorted: what groups cycles of one kind.
+    pub fn type_names<'g>(&self, g: &'g Graph) -> Vec<&'g str> {
+        let mut types: Vec<&str> = self.objects.iter().map(|&v| g.type_name(v)).collect();
+        types.sort_unstable();
+        types.dedup();
+        types
+    }
+}
+
+/// A cycle kind's signature, `app.Node <-> builtins.dict <-> builtins.list`, from sorted type names.
+pub fn cycle_signature(types: &[&str]) -> String {
+    types.join(" <-> ")
+}
+
 impl<G: Deref<Target = Graph>> Analysis<G> {
     pub fn new(graph: G) -> Self {
         let g: &Graph = &graph;

@@ -79,7 +79,7 @@ pub struct ShortestPaths {
 impl ShortestPaths {
     pub fn new(g: &Graph) -> Self {
         let n = g.node_count();
-        let dict_label = g.labels.iter().position(|l| &**l == ".__dict__").map(|i| i as LabelIndex);
+        let dict_label = g.label_index(".__dict__");
         let mut parent = vec![NONE; n];
         let mut cost = vec![NONE; n];
         let mut rank = vec![u8::MAX; n];

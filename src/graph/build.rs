@@ -314,7 +314,7 @@ fn add_c_held_classes(
             metaclass[type_of[v as usize] as usize] = true;
         }
     }
-    let mro = labels.iter().position(|l| &**l == ".__mro__").map(|i| i as LabelIndex);
+    let mro = super::find_label(labels, ".__mro__");
     let is_class = |v: usize| {
         metaclass[type_of[v] as usize]
             || mro.is_some_and(|m| edge_label[edge_start[v] as usize..edge_start[v + 1] as usize].contains(&m))

@@ -130,6 +130,10 @@ impl Graph {
     pub fn label(&self, l: LabelIndex) -> &str {
         &self.labels[l as usize]
     }
+    /// The index of a label by its text (`.__dict__`, `<key>`), if any edge of the snapshot has it.
+    pub fn label_index(&self, text: &str) -> Option<LabelIndex> {
+        find_label(&self.labels, text)
+    }
     pub fn node_by_id(&self, id: u64) -> Option<Node> {
         self.by_id.binary_search_by_key(&id, |&(i, _)| i).ok().map(|k| self.by_id[k].1)
     }
@@ -191,6 +195,11 @@ impl Graph {
         }
         by.into_iter().collect()
     }
+}
+
+/// Index of `text` in a label table.
+pub(crate) fn find_label(labels: &[Box<str>], text: &str) -> Option<LabelIndex> {
+    labels.iter().position(|l| &**l == text).map(|i| i as LabelIndex)
 }
 
 fn sparse_get<T: Copy>(v: &[(Node, T)], n: Node) -> Option<T> {

@@ -30,15 +30,13 @@ pub fn cycles<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
         if !c.garbage {
             continue;
         }
-        let mut types: Vec<&str> = c.objects.iter().map(|&v| g.type_name(v)).collect();
-        types.sort_unstable();
-        types.dedup();
+        let types = c.type_names(g);
         // A class is a cycle by nature (its `__mro__` names it, its methods' globals hold it):
         // dead classes are not something a weak reference fixes.
         if types.contains(&"builtins.type") {
             continue;
         }
-        let grp = groups.entry(types.join(" <-> ")).or_insert(Group {
+        let grp = groups.entry(crate::algo::cycle_signature(&types)).or_insert(Group {
             cycles: Vec::new(),
             size: 0,
             objects: 0,

@@ -35,7 +35,7 @@ struct ClassInstances {
 /// dict it owns) minus the same number of instances with one slot per attribute name ever seen.
 pub fn slots<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
     let g = cx.g;
-    let dict_label = super::label_index(g, ".__dict__");
+    let dict_label = g.label_index(".__dict__");
     let mut by_type: FxHashMap<TypeIndex, ClassInstances> = FxHashMap::default();
     for v in g.nodes() {
         let Some(storage) = g.attr_storage(v) else { continue };
@@ -162,7 +162,7 @@ const MAX_KEYS: usize = 16;
 pub fn dict_of_same_keys<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
     let g = cx.g;
     let Some(dict_t) = cx.type_named("builtins.dict") else { return Vec::new() };
-    let key_label = super::label_index(g, "<key>");
+    let key_label = g.label_index("<key>");
     let mut groups: FxHashMap<Vec<LabelIndex>, Vec<Node>> = FxHashMap::default();
     for v in g.nodes() {
         if g.type_index(v) != dict_t || cx.attr_dicts.contains(v) {

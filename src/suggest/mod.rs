@@ -226,7 +226,7 @@ impl<'a, G: Deref<Target = Graph>> Cx<'a, G> {
     pub fn new(a: &'a Analysis<G>, options: &Options) -> Self {
         let g = a.graph();
         let mut attr_dicts = BitSet::new(g.node_count());
-        if let Some(dict) = label_index(g, ".__dict__") {
+        if let Some(dict) = g.label_index(".__dict__") {
             for s in g.nodes() {
                 for (t, l) in g.edges(s) {
                     if l == dict {
@@ -274,9 +274,6 @@ impl<'a, G: Deref<Target = Graph>> Cx<'a, G> {
     }
 }
 
-pub(crate) fn label_index(g: &Graph, text: &str) -> Option<LabelIndex> {
-    g.labels.iter().position(|l| &**l == text).map(|i| i as LabelIndex)
-}
 
 /// Every suggestion that saves at least `options.min_saving`, sorted by (saving desc, rule, title),
 /// cut to `options.top` when it is not 0.

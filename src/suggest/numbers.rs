@@ -221,7 +221,7 @@ pub const CSR_FIXED: u64 = 600;
 /// the rule stays silent.
 pub fn lil<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion> {
     let g = cx.g;
-    let Some(rows_label) = super::label_index(g, ".rows") else { return Vec::new() };
+    let Some(rows_label) = g.label_index(".rows") else { return Vec::new() };
     let lil_types: Vec<bool> =
         g.types.iter().map(|t| t.name.ends_with("lil_matrix") || t.name.ends_with("lil_array")).collect();
     if !lil_types.contains(&true) {
