@@ -50,6 +50,17 @@ def finish(p, timeout=60):
     return out, err
 
 
+def stop(p):
+    """Kill the program if a failed assertion left it running, and reap it and its pipes, so that
+    no ResourceWarning about it lands in the next test."""
+    if p.poll() is None:
+        p.kill()
+    for pipe in (p.stdout, p.stderr):
+        if pipe is not None:
+            pipe.close()
+    p.wait()
+
+
 def numbers(directory):
     return sorted(int(m.group(1)) for m in map(SNAP_RE.match, os.listdir(directory)) if m)
 
@@ -99,7 +110,8 @@ def test_signal_dumps_while_the_process_keeps_running(tmp_path):
         d = tmp_path / "snaps"
         for k in range(1, 5):
             p.send_signal(signal.SIGUSR2)
-            wait_until(lambda: numbers(d) and numbers(d)[-1] == k, proc=p)
+            # snapshot k is renamed into place first and the old ones pruned after it: wait for both
+            wait_until(lambda: numbers(d) == list(range(max(1, k - 1), k + 1)), proc=p)
             assert p.poll() is None
         assert numbers(d) == [3, 4], "keep=2: the two newest, numbered in order"
         assert sorted(os.listdir(d)) == ["svc-0003.json.gz", "svc-0004.json.gz"], "no temporary left"
@@ -111,8 +123,7 @@ def test_signal_dumps_while_the_process_keeps_running(tmp_path):
         (tmp_path / "stop").write_text("")
         out, err = finish(p)
     finally:
-        if p.poll() is None:
-            p.kill()
+        stop(p)
     assert p.returncode == 0, err
     done, count, errors, after, n = out.split()
     assert (done, count, errors) == ("done", "4", "0")
@@ -128,8 +139,7 @@ def test_the_dump_roots_hold_no_frame_of_the_handler_or_the_agent(tmp_path):
         (tmp_path / "stop").write_text("")
         finish(p)
     finally:
-        if p.poll() is None:
-            p.kill()
+        stop(p)
     snap = load(d / "svc-0001.json.gz")
     frames = [r[2] for r in snap["roots"] if r[1] == "frame"]
     assert frames, snap["roots"]
@@ -177,8 +187,7 @@ def test_a_file_being_written_is_never_taken_as_finished(tmp_path):
         (tmp_path / "stop").write_text("")
         finish(p)
     finally:
-        if p.poll() is None:
-            p.kill()
+        stop(p)
     assert sorted(seen_final) == [1, 2, 3]
     assert seen_tmp, "the dumps were seen in progress"
     for name in seen_tmp:
