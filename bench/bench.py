@@ -25,17 +25,20 @@ ENV = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python") + os.pathsep + os
 
 # Python snippets run after `heap.build(N)`; each prints one JSON line with its own measurements.
 PRELUDE = "import sys, time, json, gc, heap\nmod = heap.build({objects})\ngc.collect()\n"
+# Before a timed dump: remove the last tool's file and flush every dirty page (os.sync), so that no
+# dump is timed while the kernel writes back the tens of MB an earlier run left in the page cache.
+FRESH_FILE = "if os.path.exists({out!r}): os.unlink({out!r})\nos.sync()\n"
 SNIPPETS = {
     "agent": (
-        "import heapdiff.agent as A\nt=time.perf_counter(); st=A.dump({out!r}); s=time.perf_counter()-t\n"
+        FRESH_FILE + "import heapdiff.agent as A\nt=time.perf_counter(); st=A.dump({out!r}); s=time.perf_counter()-t\n"
         "print(json.dumps(dict(seconds=s, objects=st.objects, bytes=os.path.getsize({out!r}))))"
     ),
     "native": (
-        "import heapdiff\nt=time.perf_counter(); st=heapdiff.dump({out!r}); s=time.perf_counter()-t\n"
+        FRESH_FILE + "import heapdiff\nt=time.perf_counter(); st=heapdiff.dump({out!r}); s=time.perf_counter()-t\n"
         "print(json.dumps(dict(seconds=s, objects=st.objects, bytes=os.path.getsize({out!r}))))"
     ),
     "naive": (
-        "import naive_dump\nt=time.perf_counter(); n, _s=naive_dump.naive_dump({out!r}); s=time.perf_counter()-t\n"
+        FRESH_FILE + "import naive_dump\nt=time.perf_counter(); n, _s=naive_dump.naive_dump({out!r}); s=time.perf_counter()-t\n"
         "print(json.dumps(dict(seconds=s, objects=n, bytes=os.path.getsize({out!r}))))"
     ),
     "pympler-summary": (

@@ -114,6 +114,69 @@ impl GraphBuilder {
         }
     }
 
+    /// Moves the object records added so far out into a chunk for the streaming writer, leaving
+    /// labels, roots and header here; node numbers start again from 0 (the native walker's dump).
+    /// The builder goes on with the buffers of `spare` (a chunk already written), so that a long
+    /// walk reuses a few chunks' memory instead of allocating every chunk anew.
+    #[cfg_attr(not(feature = "python"), allow(dead_code))]
+    pub(crate) fn take_records(&mut self, spare: Option<crate::snapshot::RecordChunk>) -> crate::snapshot::RecordChunk {
+        use std::mem::replace;
+        let mut spare = spare.unwrap_or_default();
+        spare.clear();
+        if self.segments.len() > 1 {
+            let (mut r, mut l) = (Vec::new(), Vec::new());
+            for (r2, l2) in self.segments.drain(..) {
+                r.extend(r2);
+                l.extend(l2);
+            }
+            self.segments.push((r, l));
+        }
+        let (refs, labels) = match self.segments.first_mut() {
+            Some(seg) => (replace(&mut seg.0, spare.refs), replace(&mut seg.1, spare.labels)),
+            None => {
+                self.segments.push((spare.refs, spare.labels));
+                (Vec::new(), Vec::new())
+            }
+        };
+        let mut extra: Vec<(Node, Extra)> = self.extra.drain().collect();
+        extra.sort_unstable_by_key(|e| e.0);
+        crate::snapshot::RecordChunk {
+            ids: replace(&mut self.ids, spare.ids),
+            type_ids: replace(&mut self.type_ids, spare.type_ids),
+            getsizeof: replace(&mut self.getsizeof, spare.getsizeof),
+            ref_counts: replace(&mut self.ref_counts, spare.ref_counts),
+            refs,
+            labels,
+            extra,
+            str_hash: replace(&mut self.str_hash, spare.str_hash),
+            lengths: replace(&mut self.lengths, spare.lengths),
+            attrs: replace(&mut self.attrs, spare.attrs),
+            inline: replace(&mut self.inline, spare.inline),
+        }
+    }
+
+    /// [`GraphBuilder::set_extra`] for fields already parsed (the native walker): a str's hash, a
+    /// length, the attribute storage and inline bytes go to their side arrays, the rest (`rich`)
+    /// is kept when it holds anything.
+    #[cfg_attr(not(feature = "python"), allow(dead_code))]
+    pub(crate) fn set_fields(&mut self, n: Node, h: Option<i64>, l: Option<u64>, a: Option<AttrStorage>, i: u64, rich: Option<Extra>) {
+        if let Some(h) = h {
+            self.str_hash.push((n, h));
+        }
+        if let Some(l) = l {
+            self.lengths.push((n, l));
+        }
+        if let Some(a) = a {
+            self.attrs.push((n, a));
+        }
+        if i != 0 {
+            self.inline.push((n, i));
+        }
+        if let Some(e) = rich.filter(|e| e.has_rich_fields()) {
+            self.extra.insert(n, e);
+        }
+    }
+
     /// Names a type id that has no node of its own (for hand-drawn graphs).
     pub fn name_type(&mut self, type_id: u64, name: &str) {
         self.type_names.insert(type_id, name.to_string());

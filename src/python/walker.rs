@@ -31,7 +31,7 @@ use rustc_hash::FxHashMap;
 
 use super::{to_py_err, NativeSnapshot};
 use crate::graph::{Graph, GraphBuilder, LabelIndex};
-use crate::snapshot::{Extra, Header, RootKind, Trailer};
+use crate::snapshot::{AttrStorage, Extra, Header, RootKind, SnapshotStream, Trailer};
 
 type Obj = *mut ffi::PyObject;
 
@@ -185,18 +185,57 @@ unsafe fn referents(o: Obj, out: &mut Vec<Obj>) {
     }
 }
 
-fn match_labels(ids: &[usize], exp_ids: &[usize], exp_labs: &[LabelIndex]) -> Vec<LabelIndex> {
+/// The addresses of `objs` (a pointer and a usize have one layout).
+fn addrs(objs: &[Obj]) -> &[usize] {
+    // SAFETY: `*mut PyObject` and `usize` have the same size and alignment; the slice is only read.
+    unsafe { std::slice::from_raw_parts(objs.as_ptr() as *const usize, objs.len()) }
+}
+
+/// The agent's `match_labels`: the label of each of `ids` (the referents), given the referents
+/// expected with their labels; written into `out` (one label per id).
+fn match_labels(ids: &[usize], exp_ids: &[usize], exp_labs: &[LabelIndex], out: &mut Vec<LabelIndex>) {
+    out.clear();
     let k = exp_ids.len();
     if ids.len() >= k && ids[..k] == *exp_ids {
-        let mut out = exp_labs.to_vec();
+        // the common case: the referents start with the expected ones, in order
+        out.extend_from_slice(exp_labs);
         out.resize(ids.len(), 0);
-        return out;
+        return;
     }
     let mut want: FxHashMap<usize, std::collections::VecDeque<LabelIndex>> = FxHashMap::default();
     for (&i, &l) in exp_ids.iter().zip(exp_labs) {
         want.entry(i).or_default().push_back(l);
     }
-    ids.iter().map(|i| want.get_mut(i).and_then(|q| q.pop_front()).unwrap_or(0)).collect()
+    out.extend(ids.iter().map(|i| want.get_mut(i).and_then(|q| q.pop_front()).unwrap_or(0)));
+}
+
+/// The fields of one record beyond id, type, size and refs, as the walk finds them. The common
+/// ones (a str's hash, a length, the attribute storage, inline bytes) go to the builder's side
+/// arrays as they are; the rare rest is an [`Extra`], allocated only for objects that have one.
+#[derive(Default)]
+struct Fields {
+    h: Option<i64>,
+    l: Option<u64>,
+    a: Option<AttrStorage>,
+    i: u64,
+    rich: Option<Box<Extra>>,
+}
+
+impl Fields {
+    fn rich(&mut self) -> &mut Extra {
+        self.rich.get_or_insert_with(Default::default)
+    }
+}
+
+/// Buffers the walk fills for every object, kept between objects so that walking allocates
+/// nothing per object.
+#[derive(Default)]
+struct Scratch {
+    refs: Vec<Obj>,
+    labels: Vec<LabelIndex>,
+    exp_ids: Vec<usize>,
+    exp_labs: Vec<LabelIndex>,
+    items: Vec<Obj>,
 }
 
 /// A set of object addresses: one bit per 16 bytes (objects are 16-byte aligned), in 1 MiB pages
@@ -205,6 +244,8 @@ fn match_labels(ids: &[usize], exp_ids: &[usize], exp_labs: &[LabelIndex]) -> Ve
 #[derive(Default)]
 struct AddrSet {
     pages: FxHashMap<usize, Box<[u64; 1024]>>,
+    /// The page of the last address asked about: neighbours in memory are often walked in a row.
+    last: Option<(usize, *mut [u64; 1024])>,
     /// Addresses that are not 16-byte aligned (never objects of CPython's allocators, but an id
     /// to exclude can be anything).
     odd: rustc_hash::FxHashSet<usize>,
@@ -216,6 +257,21 @@ impl AddrSet {
         let bit = (addr >> 4) & 0xFFFF;
         (addr >> 20, bit >> 6, 1u64 << (bit & 63))
     }
+    /// The bitmap of page `p`, made when `make` (else None when there is none).
+    #[inline]
+    fn page(&mut self, p: usize, make: bool) -> Option<&mut [u64; 1024]> {
+        if let Some((lp, ptr)) = self.last {
+            if lp == p {
+                // SAFETY: `ptr` points into a Box owned by `pages`, which never frees a page.
+                return Some(unsafe { &mut *ptr });
+            }
+        }
+        let page = if make { self.pages.entry(p).or_insert_with(|| Box::new([0u64; 1024])) } else { self.pages.get_mut(&p)? };
+        let ptr: *mut [u64; 1024] = &mut **page;
+        self.last = Some((p, ptr));
+        // SAFETY: as above; the Box's contents do not move when the map grows.
+        Some(unsafe { &mut *ptr })
+    }
     /// Adds `addr`; false when it was there already.
     #[inline]
     fn insert(&mut self, addr: usize) -> bool {
@@ -223,18 +279,18 @@ impl AddrSet {
             return self.odd.insert(addr);
         }
         let (p, w, m) = Self::split(addr);
-        let page = self.pages.entry(p).or_insert_with(|| Box::new([0u64; 1024]));
+        let page = self.page(p, true).expect("made");
         let was = page[w] & m != 0;
         page[w] |= m;
         !was
     }
     #[inline]
-    fn contains(&self, addr: usize) -> bool {
+    fn contains(&mut self, addr: usize) -> bool {
         if addr & 15 != 0 {
             return self.odd.contains(&addr);
         }
         let (p, w, m) = Self::split(addr);
-        self.pages.get(&p).is_some_and(|page| page[w] & m != 0)
+        self.page(p, false).is_some_and(|page| page[w] & m != 0)
     }
 }
 
@@ -259,7 +315,14 @@ struct Walker {
     l: Labels,
     /// The agent's context and functions, when the program imported numpy, pandas, torch or mmap.
     ml: Option<MlHooks>,
+    /// The file being written (`heapdiff.dump`): records go to it every [`CHUNK`] objects instead
+    /// of piling up in `b`.
+    stream: Option<SnapshotStream>,
 }
+
+/// Objects per chunk handed to the writer thread: big enough that handing over costs nothing,
+/// small enough that the writer starts early and a chunk stays in cache-sized buffers.
+const CHUNK: usize = 1 << 15;
 
 /// Borrowed pointers to the agent's objects (alive for the whole walk in `walk_graph`).
 struct MlHooks {
@@ -363,7 +426,7 @@ impl Walker {
 
     /// Runs the agent's `_ml_record` for `o`: appends its edges to `objs`/`labels`, its fields to
     /// `extra`; returns the size to record.
-    unsafe fn ml_record(&mut self, o: Obj, kind: u8, sz: u64, objs: &mut Vec<Obj>, labels: &mut Vec<LabelIndex>, extra: &mut Extra) -> u64 {
+    unsafe fn ml_record(&mut self, o: Obj, kind: u8, sz: u64, objs: &mut Vec<Obj>, labels: &mut Vec<LabelIndex>, f: &mut Fields) -> u64 {
         let Some(ml) = self.ml.as_ref() else { return sz };
         let py = Python::assume_attached();
         let mut run = || -> PyResult<(u64, Vec<(Obj, usize)>, String)> {
@@ -401,15 +464,16 @@ impl Walker {
             labels.push(self.b.intern_label(&text));
         }
         if let Ok(fields) = serde_json::from_str::<Extra>(&x) {
+            if fields.l.is_some() {
+                f.l = fields.l;
+            }
+            let extra = f.rich();
             extra.e = extra.e.take().or(fields.e);
             extra.nb = fields.nb;
             extra.dev = fields.dev;
             extra.dt = fields.dt;
             extra.sh = fields.sh;
             extra.own = fields.own;
-            if fields.l.is_some() {
-                extra.l = fields.l;
-            }
         }
         // autograd node types are classified by `_ml_record` itself (ctx.tinfo): take them over
         if kind == 13 {
@@ -548,10 +612,12 @@ impl Walker {
         self.insts[ii].nent = nent as i64;
     }
 
-    /// The agent's `inst_labels`: labels for the instance part of `ids`, attribute storage, inline bytes.
-    unsafe fn inst_labels(&mut self, oid: usize, ids: &[usize], ii: usize) -> (Vec<LabelIndex>, String, u64) {
-        let mut exp_ids = Vec::new();
-        let mut exp_labs = Vec::new();
+    /// The agent's `inst_labels`: labels for the instance part of `ids` (into `out`), attribute
+    /// storage, inline bytes.
+    unsafe fn inst_labels(&mut self, oid: usize, ids: &[usize], ii: usize, sc: &mut Scratch, out: &mut Vec<LabelIndex>) -> (Option<AttrStorage>, u64) {
+        let (exp_ids, exp_labs) = (&mut sc.exp_ids, &mut sc.exp_labs);
+        exp_ids.clear();
+        exp_labs.clear();
         for &(off, l) in &self.insts[ii].slots {
             let p = word((oid as isize + off) as usize);
             if p != 0 {
@@ -559,15 +625,9 @@ impl Walker {
                 exp_labs.push(l);
             }
         }
-        let mut a = if self.insts[ii].has_slots { "slots".to_string() } else { String::new() };
-        let join = |a: &mut String, what: &str| {
-            if a.is_empty() {
-                *a = what.to_string();
-            } else {
-                a.push('+');
-                a.push_str(what);
-            }
-        };
+        // (has slots, dict, inline) -> how the attributes are stored
+        let slots = self.insts[ii].has_slots;
+        let (mut dict, mut inline) = (false, false);
         let mut extra_i = 0u64;
         if self.insts[ii].managed {
             let dp = word(oid - 24);
@@ -575,9 +635,9 @@ impl Walker {
             if dp != 0 {
                 exp_ids.push(dp);
                 exp_labs.push(self.l.dict);
-                join(&mut a, "dict");
+                dict = true;
             } else if vp != 0 {
-                join(&mut a, "inline");
+                inline = true;
                 let keys = self.insts[ii].keys;
                 if keys != 0 {
                     let nent = word(keys + 24);
@@ -612,10 +672,19 @@ impl Walker {
             if dp != 0 {
                 exp_ids.push(dp);
                 exp_labs.push(self.l.dict);
-                join(&mut a, "dict");
+                dict = true;
             }
         }
-        (match_labels(ids, &exp_ids, &exp_labs), a, extra_i)
+        match_labels(ids, exp_ids, exp_labs, out);
+        let a = match (slots, dict, inline) {
+            (true, true, _) => Some(AttrStorage::SlotsDict),
+            (true, false, true) => Some(AttrStorage::SlotsInline),
+            (true, false, false) => Some(AttrStorage::Slots),
+            (false, true, _) => Some(AttrStorage::Dict),
+            (false, false, true) => Some(AttrStorage::Inline),
+            (false, false, false) => None,
+        };
+        (a, extra_i)
     }
 
     /// The label of a dict key's value edge (the agent's `key_label`).
@@ -696,10 +765,29 @@ impl Walker {
         Some(n as u64)
     }
 
-    /// Walks everything; returns an error only for a BaseException raised by a `__sizeof__`.
-    unsafe fn run(&mut self) -> Result<(), ()> {
-        let mut gr: Vec<Obj> = Vec::new();
-        while let Some(o) = self.stack.pop() {
+    /// Walks everything on the stack, then, from the last to the first, each of `later` (the
+    /// objects `gc.get_objects()` returned, borrowed from its list) not reached yet: the order of
+    /// the agent, whose stack starts with all of them below the roots, without pushing (and
+    /// touching) the many that the roots reach first. Returns an error only for a BaseException
+    /// raised by a `__sizeof__`.
+    unsafe fn run(&mut self, later: &[Obj]) -> Result<(), ()> {
+        let mut sc = Scratch::default();
+        let mut next = later.len();
+        loop {
+            let o = match self.stack.pop() {
+                Some(o) => o,
+                None => {
+                    while next > 0 && self.seen.contains(later[next - 1] as usize) {
+                        next -= 1;
+                    }
+                    if next == 0 {
+                        return Ok(());
+                    }
+                    next -= 1;
+                    ffi::Py_INCREF(later[next]);
+                    later[next]
+                }
+            };
             let oid = o as usize;
             if !self.seen.insert(oid) {
                 ffi::Py_DECREF(o);
@@ -730,14 +818,14 @@ impl Walker {
                 None => self.classify(t),
             };
             let node = self.b.add_object(oid as u64, tid as u64, sz);
-            let mut extra = Extra::default();
-            let e = || Some("sizeof".to_string());
+            let mut f = Fields::default();
+            if err {
+                f.rich().e = Some("sizeof".into());
+            }
             match info.kind {
                 Kind::Leaf => {
-                    if err {
-                        extra.e = e();
-                    } else {
-                        extra.l = self.length(o, info.len);
+                    if !err {
+                        f.l = self.length(o, info.len);
                     }
                 }
                 Kind::Str => {
@@ -745,120 +833,114 @@ impl Walker {
                     if h == -1 && !ffi::PyErr_Occurred().is_null() {
                         ffi::PyErr_Clear();
                     }
-                    extra.h = Some(h as i64);
-                    extra.l = Some(ffi::PyUnicode_GetLength(o).max(0) as u64);
+                    f.h = Some(h as i64);
+                    f.l = Some(ffi::PyUnicode_GetLength(o).max(0) as u64);
                 }
                 Kind::Gen if info.inst.is_none() => {
-                    referents(o, &mut gr);
-                    for &r in &gr {
+                    referents(o, &mut sc.refs);
+                    for &r in &sc.refs {
                         self.b.add_ref_index(r as u64, 0);
                     }
-                    self.edges += gr.len() as u64;
-                    for i in 0..gr.len() {
-                        self.push(gr[i]);
+                    self.edges += sc.refs.len() as u64;
+                    for &r in &sc.refs {
+                        self.push(r);
                     }
-                    if err {
-                        extra.e = e();
-                    }
-                    extra.l = self.length(o, info.len);
+                    f.l = self.length(o, info.len);
                 }
-                Kind::Dict => self.dict(o, t, info, err, &mut extra, &mut gr),
-                _ => self.other(o, t, info, err, &mut extra, &mut gr),
+                Kind::Dict => self.dict(o, t, info, &mut f, &mut sc),
+                _ => self.other(o, info, &mut f, &mut sc),
             }
-            if extra != Extra::default() {
-                self.b.set_extra(node, extra);
+            self.b.set_fields(node, f.h, f.l, f.a, f.i, f.rich.map(|r| *r));
+            if self.b.ids.len() >= CHUNK {
+                if let Some(stream) = &mut self.stream {
+                    let spare = stream.spare();
+                    stream.send(self.b.take_records(spare));
+                }
             }
         }
-        Ok(())
     }
 
-    unsafe fn dict(&mut self, o: Obj, t: *mut ffi::PyTypeObject, info: TInfo, err: bool, extra: &mut Extra, gr: &mut Vec<Obj>) {
+    /// Adds the refs `objs` with `labels` (missing labels are 0) to the current record and puts
+    /// them on the stack.
+    unsafe fn emit(&mut self, objs: &[Obj], labels: &[LabelIndex]) {
+        for (k, &x) in objs.iter().enumerate() {
+            self.b.add_ref_index(x as u64, labels.get(k).copied().unwrap_or(0));
+        }
+        self.edges += objs.len() as u64;
+        for &x in objs {
+            self.push(x);
+        }
+    }
+
+    unsafe fn dict(&mut self, o: Obj, t: *mut ffi::PyTypeObject, info: TInfo, f: &mut Fields, sc: &mut Scratch) {
         let oid = o as usize;
-        let mut flat: Vec<Obj> = Vec::new();
+        let items = &mut sc.items;
+        items.clear();
         let mut pos: ffi::Py_ssize_t = 0;
         let (mut k, mut v): (Obj, Obj) = (std::ptr::null_mut(), std::ptr::null_mut());
         while ffi::PyDict_Next(o, &mut pos, &mut k, &mut v) != 0 {
-            flat.push(k);
-            flat.push(v);
+            items.push(k);
+            items.push(v);
         }
-        if err {
-            extra.e = Some("sizeof".into());
-        }
-        let mut ids: Vec<usize> = Vec::new();
-        let mut labs: Vec<LabelIndex> = Vec::new();
-        let mut pre: Vec<Obj> = Vec::new();
+        let items = std::mem::take(items);
         if t as usize != self.t.dict {
-            referents(o, gr);
+            // A dict subclass: its referents that are not items first (instance attributes, ...).
+            referents(o, &mut sc.refs);
             let mut cnt: FxHashMap<usize, usize> = FxHashMap::default();
-            for &x in &flat {
+            for &x in &items {
                 *cnt.entry(x as usize).or_default() += 1;
             }
-            for &x in gr.iter() {
+            let mut pre: Vec<Obj> = Vec::new();
+            for &x in sc.refs.iter() {
                 match cnt.get_mut(&(x as usize)) {
                     Some(c) if *c > 0 => *c -= 1,
                     _ => pre.push(x),
                 }
             }
-            let gids: Vec<usize> = pre.iter().map(|&x| x as usize).collect();
-            let gl = match info.inst {
-                Some(ii) => {
-                    let (gl, a, xi) = self.inst_labels(oid, &gids, ii);
-                    if !a.is_empty() {
-                        extra.a = Some(a);
-                    }
-                    if xi != 0 {
-                        extra.i = Some(xi);
-                    }
-                    gl
-                }
-                None => vec![0; gids.len()],
-            };
-            ids.extend(gids);
-            labs.extend(gl);
+            let mut labels = std::mem::take(&mut sc.labels);
+            labels.clear();
+            if let Some(ii) = info.inst {
+                let (a, xi) = self.inst_labels(oid, addrs(&pre), ii, sc, &mut labels);
+                f.a = a;
+                f.i = xi;
+            }
+            self.emit(&pre, &labels);
+            sc.labels = labels;
         }
-        for pair in flat.chunks(2) {
+        for pair in items.chunks(2) {
             let l = self.key_label(pair[0]);
-            ids.push(pair[0] as usize);
-            labs.push(self.l.key);
-            ids.push(pair[1] as usize);
-            labs.push(l);
+            self.b.add_ref_index(pair[0] as u64, self.l.key);
+            self.b.add_ref_index(pair[1] as u64, l);
         }
-        for (&i, &l) in ids.iter().zip(&labs) {
-            self.b.add_ref_index(i as u64, l);
-        }
-        self.edges += ids.len() as u64;
-        for &x in pre.iter().chain(flat.iter()) {
+        self.edges += items.len() as u64;
+        for &x in &items {
             self.push(x);
         }
+        sc.items = items;
     }
 
-    unsafe fn other(&mut self, o: Obj, _t: *mut ffi::PyTypeObject, info: TInfo, err: bool, extra: &mut Extra, gr: &mut Vec<Obj>) {
+    unsafe fn other(&mut self, o: Obj, info: TInfo, f: &mut Fields, sc: &mut Scratch) {
         let oid = o as usize;
         let s = self.t.str_;
-        if err {
-            extra.e = Some("sizeof".into());
-        }
-        referents(o, gr);
+        let mut gr = std::mem::take(&mut sc.refs);
+        referents(o, &mut gr);
         // Objects added to the referents: (object, label); they are pushed too.
         let mut added: Vec<(Obj, LabelIndex)> = Vec::new();
-        let ids: Vec<usize> = gr.iter().map(|&x| x as usize).collect();
-        let mut labs: Option<Vec<LabelIndex>> = None;
+        let ids = addrs(&gr);
+        // The labels of `gr` (missing ones are 0), filled by the kind's branch.
+        let mut labs = std::mem::take(&mut sc.labels);
+        labs.clear();
         let mut replaced: Option<(Vec<Obj>, Vec<LabelIndex>)> = None;
         match info.kind {
             Kind::Gen => {
-                let (l, a, xi) = self.inst_labels(oid, &ids, info.inst.expect("instance info"));
-                if !a.is_empty() {
-                    extra.a = Some(a);
-                }
-                if xi != 0 {
-                    extra.i = Some(xi);
-                }
-                extra.l = self.length(o, info.len);
-                labs = Some(l);
+                let (a, xi) = self.inst_labels(oid, ids, info.inst.expect("instance info"), sc, &mut labs);
+                f.a = a;
+                f.i = xi;
+                f.l = self.length(o, info.len);
             }
             Kind::Type => {
                 let to = o as *mut ffi::PyTypeObject;
-                extra.n = Some(self.type_name(to));
+                f.rich().n = Some(self.type_name(to));
                 if !(*to).tp_dict.is_null() {
                     let mro = (*to).tp_mro;
                     if !mro.is_null() && ffi::PyTuple_Check(mro) != 0 {
@@ -877,7 +959,7 @@ impl Walker {
                                 break;
                             }
                             if c == 1 {
-                                extra.d = Some(true);
+                                f.rich().d = Some(true);
                                 break;
                             }
                         }
@@ -892,7 +974,7 @@ impl Walker {
                     }
                     ei.push((*to).tp_dict as usize);
                     el.push(self.l.dict);
-                    labs = Some(match_labels(&ids, &ei, &el));
+                    match_labels(ids, &ei, &el, &mut labs);
                     if flags(to) & TPFLAGS_HEAPTYPE != 0 {
                         let ht = to as *mut ffi::PyHeapTypeObject;
                         for (v, l) in [((*ht).ht_name, self.l.tname), ((*ht).ht_qualname, self.l.tqual)] {
@@ -914,14 +996,14 @@ impl Walker {
                     if nm.is_null() {
                         ffi::PyErr_Clear();
                     } else {
-                        extra.n = text_of(nm, s);
+                        f.rich().n = text_of(nm, s);
                     }
                 }
                 let mdid = if md.is_null() { ffi::Py_None() as usize } else { md as usize };
-                labs = Some(match_labels(&ids, &[mdid], &[self.l.dict]));
+                match_labels(ids, &[mdid], &[self.l.dict], &mut labs);
             }
             Kind::Func => {
-                extra.n = text_of(word(oid + 40) as Obj, s);
+                f.rich().n = text_of(word(oid + 40) as Obj, s);
                 let mut ei = Vec::new();
                 let mut el = Vec::new();
                 for &(off, l) in &self.l.func {
@@ -931,12 +1013,12 @@ impl Walker {
                         el.push(l);
                     }
                 }
-                labs = Some(match_labels(&ids, &ei, &el));
+                match_labels(ids, &ei, &el, &mut labs);
             }
             Kind::Code => {
-                extra.n = text_of(word(oid + 128) as Obj, s);
+                f.rich().n = text_of(word(oid + 128) as Obj, s);
                 if gr.is_empty() {
-                    labs = Some(Vec::new());
+                    labs.clear();
                     for &(off, l) in &self.l.code {
                         let p = word(oid + off);
                         if p != 0 {
@@ -950,7 +1032,7 @@ impl Walker {
                 let code = if fr != 0 { word(fr + 32) } else { 0 };
                 if code != 0 {
                     if let Some(q) = text_of(word(code + 128) as Obj, s) {
-                        extra.n = Some(format!("{q}()"));
+                        f.rich().n = Some(format!("{q}()"));
                     }
                 }
                 if let Some((objs, ls)) = self.root_frames.get(&oid) {
@@ -986,56 +1068,51 @@ impl Walker {
                             el.push(l);
                         }
                     }
-                    labs = Some(match_labels(&ids, &ei, &el));
+                    match_labels(ids, &ei, &el, &mut labs);
                 }
             }
-            Kind::Cell => labs = Some(vec![self.l.cell; ids.len()]),
+            Kind::Cell => labs.resize(ids.len(), self.l.cell),
             Kind::Method => {
                 let (func, slf) = (word(oid + 16), word(oid + 24));
-                labs = Some(match_labels(&ids, &[func, slf], &[self.l.mfunc, self.l.mself]));
+                match_labels(ids, &[func, slf], &[self.l.mfunc, self.l.mself], &mut labs);
                 if func != 0 && ty(func as Obj) as usize == self.t.function {
-                    extra.n = text_of(word(func + 40) as Obj, s);
+                    f.rich().n = text_of(word(func + 40) as Obj, s);
                 }
             }
             Kind::Ml(_) => {
                 if let Some(ii) = info.inst {
-                    let (l, a, xi) = self.inst_labels(oid, &ids, ii);
-                    if !a.is_empty() {
-                        extra.a = Some(a);
-                    }
-                    if xi != 0 {
-                        extra.i = Some(xi);
-                    }
-                    extra.l = self.length(o, info.len);
-                    labs = Some(l);
+                    let (a, xi) = self.inst_labels(oid, ids, ii, sc, &mut labs);
+                    f.a = a;
+                    f.i = xi;
+                    f.l = self.length(o, info.len);
                 }
             }
             Kind::Leaf | Kind::Str | Kind::Dict => {}
         }
-        let (objs, mut labels): (Vec<Obj>, Vec<LabelIndex>) = match replaced {
-            Some(r) => r,
-            None => (gr.clone(), labs.unwrap_or_else(|| vec![0; ids.len()])),
-        };
-        labels.resize(objs.len(), 0);
-        let mut objs = objs;
-        for (x, l) in added {
-            objs.push(x);
-            labels.push(l);
-        }
-        if let Kind::Ml(k) = info.kind {
+        if let Some((objs, labels)) = replaced {
+            // a root frame: its referents as the agent listed them
+            self.emit(&objs, &labels);
+        } else if let Kind::Ml(k) = info.kind {
+            let mut objs = gr.clone();
+            labs.resize(objs.len(), 0);
+            for &(x, l) in &added {
+                objs.push(x);
+                labs.push(l);
+            }
             let sz = *self.b.getsizeof.last().unwrap_or(&0);
-            let new = self.ml_record(o, k, sz, &mut objs, &mut labels, extra);
+            let new = self.ml_record(o, k, sz, &mut objs, &mut labs, f);
             if let Some(last) = self.b.getsizeof.last_mut() {
                 *last = new;
             }
+            self.emit(&objs, &labs);
+        } else {
+            self.emit(&gr, &labs);
+            for &(x, l) in &added {
+                self.emit(&[x], &[l]);
+            }
         }
-        for (&x, &l) in objs.iter().zip(&labels) {
-            self.b.add_ref_index(x as u64, l);
-        }
-        self.edges += objs.len() as u64;
-        for &x in &objs {
-            self.push(x);
-        }
+        sc.refs = gr;
+        sc.labels = labs;
     }
 }
 
@@ -1043,8 +1120,16 @@ fn type_addr(py: Python<'_>, module: &str, name: &str) -> PyResult<usize> {
     Ok(py.import(module)?.getattr(name)?.as_ptr() as usize)
 }
 
-/// Walks the heap of this process into a graph (`exclude`: ids whose records to leave out).
-fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
+/// What a walk made: a graph in memory, or a snapshot file.
+enum Walked {
+    Graph(Graph),
+    /// Objects, edges and bytes of the file.
+    File(u64, u64, u64),
+}
+
+/// Walks the heap of this process (`exclude`: ids whose records to leave out) into a graph, or,
+/// given `file` (path, gzip), into that snapshot file while it walks.
+fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> PyResult<Walked> {
     if WALKING.swap(true, Ordering::SeqCst) {
         return Err(pyo3::exceptions::PyRuntimeError::new_err("another dump is in progress"));
     }
@@ -1129,8 +1214,8 @@ fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
     let mut w = Walker {
         b,
         seen: AddrSet::default(),
-        stack: Vec::with_capacity(objs.len() * 2),
-        alive: Vec::with_capacity(objs.len() * 2),
+        stack: Vec::new(),
+        alive: Vec::with_capacity(objs.len() + objs.len() / 4),
         alive_extra: Vec::new(),
         tinfo: FxHashMap::default(),
         insts: Vec::new(),
@@ -1144,6 +1229,7 @@ fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
         edges: 0,
         l,
         ml: None,
+        stream: None,
     };
     let ml_on = ctx.getattr("ml")?.is_truthy()?;
     let (ml_record, ml_classify, ml_tinfo, ml_labels) =
@@ -1163,9 +1249,6 @@ fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
     let modules = unsafe { ffi::PySys_GetObject(c"modules".as_ptr()) };
     let mut frame_roots: Vec<(usize, String)> = Vec::new();
     let result = unsafe {
-        for o in objs.iter() {
-            w.push(o.as_ptr());
-        }
         let mut frames = Vec::new();
         for r in roots.iter() {
             let r = r.cast_into::<PyTuple>()?;
@@ -1190,11 +1273,29 @@ fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
         if !modules.is_null() {
             w.push(modules);
         }
+        if let Some((path, gzip)) = file {
+            let mut roots: Vec<(u64, RootKind, &str)> = Vec::new();
+            if !modules.is_null() {
+                roots.push((modules as u64, RootKind::Modules, "sys.modules"));
+            }
+            roots.extend(frame_roots.iter().map(|(f, name)| (*f as u64, RootKind::Frame, name.as_str())));
+            match SnapshotStream::create(path, gzip, &header, &roots) {
+                Ok(stream) => w.stream = Some(stream),
+                Err(e) => {
+                    for o in w.stack.drain(..).chain(w.alive.drain(..)) {
+                        ffi::Py_DECREF(o);
+                    }
+                    return Err(to_py_err(e));
+                }
+            }
+        }
         let timing = std::env::var_os("HEAPDIFF_TIMING").is_some();
         if timing {
             eprintln!("walker: setup {:?}", t0.elapsed());
         }
-        let r = w.run();
+        let list = objs.as_ptr() as *mut ffi::PyListObject;
+        let later: &[Obj] = if (*list).ob_item.is_null() { &[] } else { std::slice::from_raw_parts((*list).ob_item, objs.len()) };
+        let r = w.run(later);
         if timing {
             eprintln!("walker: walk {:?}", t0.elapsed());
         }
@@ -1209,6 +1310,15 @@ fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
         return Err(PyErr::fetch(py));
     }
     let mut b = w.b;
+    if let Some(mut stream) = w.stream.take() {
+        stream.send(b.take_records(None));
+        let seconds = t0.elapsed().as_secs_f64();
+        let (objects, edges, size) = py.detach(|| stream.finish(&b.labels, seconds)).map_err(to_py_err)?;
+        if std::env::var_os("HEAPDIFF_TIMING").is_some() {
+            eprintln!("walker: written {:?}", t0.elapsed());
+        }
+        return Ok(Walked::File(objects, edges, size));
+    }
     if !modules.is_null() {
         b.add_root(modules as u64, RootKind::Modules, "sys.modules");
     }
@@ -1219,18 +1329,21 @@ fn walk_graph(py: Python<'_>, exclude: &[u64]) -> PyResult<Graph> {
     b.path = PathBuf::from("<memory>");
     let objects = b.ids.len() as u64;
     b.trailer = Trailer { objects, edges: w.edges, seconds: t0.elapsed().as_secs_f64(), bytes: 0 };
-    let g = b.build().map_err(to_py_err);
+    let g = b.build().map_err(to_py_err)?;
     if std::env::var_os("HEAPDIFF_TIMING").is_some() {
         eprintln!("walker: built {:?}", t0.elapsed());
     }
-    g
+    Ok(Walked::Graph(g))
 }
 
 /// Takes a snapshot of this process in memory with the native walker.
 #[pyfunction]
 #[pyo3(signature = (exclude_ids = Vec::new()))]
 fn walk(py: Python<'_>, exclude_ids: Vec<u64>) -> PyResult<NativeSnapshot> {
-    Ok(NativeSnapshot::new(walk_graph(py, &exclude_ids)?))
+    match walk_heap(py, &exclude_ids, None)? {
+        Walked::Graph(g) => Ok(NativeSnapshot::new(g)),
+        Walked::File(..) => unreachable!("no file was given"),
+    }
 }
 
 /// Writes a snapshot of this process to `path` with the native walker; returns the agent's
@@ -1243,18 +1356,13 @@ fn dump<'py>(py: Python<'py>, path: PathBuf, compress: Option<bool>, exclude_ids
     let none = py.None();
     let gz = compress.unwrap_or_else(|| path.to_string_lossy().ends_with(".gz"));
     let failed = |msg: String| stats.call1((&none, 0, 0, 0, t0.elapsed().as_secs_f64(), msg));
-    let g = match walk_graph(py, &exclude_ids) {
-        Ok(g) => g,
-        Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => return failed(e.to_string()),
-        Err(e) => return Err(e),
-    };
-    let (objects, edges) = (g.node_count(), g.edge_count());
-    match py.detach(|| crate::snapshot::save_with(&g, Path::new(&path), gz)) {
-        Ok(()) => {
-            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    match walk_heap(py, &exclude_ids, Some((&path, gz))) {
+        Ok(Walked::File(objects, edges, size)) => {
             stats.call1((path.display().to_string(), objects, edges, size, t0.elapsed().as_secs_f64(), &none))
         }
-        Err(e) => failed(e.to_string()),
+        Ok(Walked::Graph(_)) => unreachable!("a file was given"),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => failed(e.to_string()),
+        Err(e) => Err(e),
     }
 }
 

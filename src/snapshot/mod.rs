@@ -7,8 +7,12 @@
 
 mod read;
 mod records;
+mod stream;
 mod write;
 
 pub use read::{load, load_bytes};
 pub use write::{save, save_with, write};
+#[cfg_attr(not(feature = "python"), allow(unused_imports))]
+pub(crate) use stream::SnapshotStream;
+pub(crate) use write::RecordChunk;
 pub use records::{AttrStorage, Extra, Header, RootKind, Trailer, FORMAT_VERSION};

@@ -8,8 +8,8 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::graph::Graph;
-use crate::snapshot::{AttrStorage, RootKind, Trailer};
+use crate::graph::{Graph, LabelIndex, Node};
+use crate::snapshot::{AttrStorage, Extra, Header, RootKind, Trailer};
 
 /// Writes `g` to `path` (gzip when it ends in `.gz`).
 pub fn save(g: &Graph, path: &Path) -> Result<()> {
@@ -19,8 +19,7 @@ pub fn save(g: &Graph, path: &Path) -> Result<()> {
 /// Writes `g` to `path`, compressed with gzip when `gzip` is set.
 pub fn save_with(g: &Graph, path: &Path, gzip: bool) -> Result<()> {
     let io_err = |source: std::io::Error| Error::Io { path: path.to_path_buf(), source };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = temp_path(path);
     let result = (|| -> std::io::Result<()> {
         let file = std::fs::File::create(&tmp)?;
         if gzip {
@@ -40,6 +39,12 @@ pub fn save_with(g: &Graph, path: &Path, gzip: bool) -> Result<()> {
     result.map_err(io_err)
 }
 
+/// Where a snapshot is written before it is renamed to `path` when whole: beside it, hidden.
+pub(crate) fn temp_path(path: &Path) -> std::path::PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
 fn attr_text(a: AttrStorage) -> &'static str {
     match a {
         AttrStorage::Dict => "dict",
@@ -55,13 +60,9 @@ fn attr_text(a: AttrStorage) -> &'static str {
 pub fn write(g: &Graph, w: &mut dyn Write) -> std::io::Result<()> {
     let mut counter = Counter { inner: w, bytes: 0 };
     let w = &mut counter;
-    let json = |v: &dyn erased::Ser| v.to_json();
-    writeln!(w, "{{\"format\":\"heapdiff\",\"version\":1,")?;
-    writeln!(w, "\"header\":{},", json(&g.header))?;
     let roots: Vec<(u64, RootKind, &str)> =
         g.roots.iter().filter(|r| matches!(r.kind, RootKind::Modules | RootKind::Frame)).map(|r| (g.id(r.node), r.kind, r.name.as_str())).collect();
-    writeln!(w, "\"roots\":{},", json(&roots))?;
-    writeln!(w, "\"objects\":[")?;
+    write_head(w, &g.header, &roots)?;
     // Records are formatted in parallel chunks and written in order.
     const CHUNK: u32 = 1 << 16;
     let n = g.node_count() as u32;
@@ -75,127 +76,320 @@ pub fn write(g: &Graph, w: &mut dyn Write) -> std::io::Result<()> {
         w.write_all(&bytes)?;
         edges += e;
     }
+    let bytes = w.bytes;
+    write_tail(w, bytes, &g.labels, Trailer { objects: g.node_count() as u64, edges, seconds: g.trailer.seconds, bytes: 0 })
+}
+
+/// The lines before the first object record: format, header, roots, and the opening of `objects`.
+pub(crate) fn write_head(w: &mut dyn Write, header: &Header, roots: &[(u64, RootKind, &str)]) -> std::io::Result<()> {
+    let json = |v: &dyn erased::Ser| v.to_json();
+    writeln!(w, "{{\"format\":\"heapdiff\",\"version\":1,")?;
+    writeln!(w, "\"header\":{},", json(header))?;
+    writeln!(w, "\"roots\":{},", json(&roots))?;
+    writeln!(w, "\"objects\":[")
+}
+
+/// The lines after the last object record (each record ends with `,\n`, the last with `\n`):
+/// the end of `objects`, the labels and the trailer. `written`: bytes written before this call,
+/// which the trailer reports with what this call writes before it.
+pub(crate) fn write_tail(w: &mut dyn Write, written: u64, labels: &[Box<str>], trailer: Trailer) -> std::io::Result<()> {
+    let json = |v: &dyn erased::Ser| v.to_json();
+    let mut counter = Counter { inner: w, bytes: written };
+    let w = &mut counter;
     writeln!(w, "],")?;
     writeln!(w, "\"labels\":[")?;
-    for (i, l) in g.labels.iter().enumerate() {
-        writeln!(w, "{}{}", json(&&**l), if i + 1 < g.labels.len() { "," } else { "" })?;
+    for (i, l) in labels.iter().enumerate() {
+        writeln!(w, "{}{}", json(&&**l), if i + 1 < labels.len() { "," } else { "" })?;
     }
     writeln!(w, "],")?;
-    let trailer = Trailer { objects: g.node_count() as u64, edges, seconds: g.trailer.seconds, bytes: w.bytes };
-    writeln!(w, "\"trailer\":{}}}", json(&trailer))?;
-    Ok(())
+    let trailer = Trailer { bytes: w.bytes, ..trailer };
+    writeln!(w, "\"trailer\":{}}}", json(&trailer))
+}
+
+/// One object record's fields as written (docs/FORMAT.md): what both the graph writer and the
+/// native walker's streaming writer format, so that the two cannot drift apart.
+pub(crate) struct Record<'a> {
+    pub id: u64,
+    pub type_id: u64,
+    pub size: u64,
+    pub refs: &'a [u64],
+    pub labels: &'a [LabelIndex],
+    /// Fields beyond h/l/a/i (names, errors, native bytes, ...).
+    pub rich: Option<&'a Extra>,
+    pub h: Option<i64>,
+    pub l: Option<u64>,
+    pub a: Option<AttrStorage>,
+    pub i: Option<u64>,
+}
+
+fn put_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// Appends `r` as one record, without the `,` or newline that follows it.
+pub(crate) fn put_record(out: &mut Vec<u8>, r: &Record<'_>) {
+    out.push(b'[');
+    put_int(out, r.id);
+    out.push(b',');
+    put_int(out, r.type_id);
+    out.push(b',');
+    put_int(out, r.size);
+    out.extend_from_slice(b",[");
+    for (k, &to) in r.refs.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        put_int(out, to);
+    }
+    out.push(b']');
+    let labelled = r.labels.iter().any(|&l| l != 0);
+    let mut x: Vec<u8> = Vec::new();
+    let key = |x: &mut Vec<u8>, key: &str| {
+        if !x.is_empty() {
+            x.push(b',');
+        }
+        x.push(b'"');
+        x.extend_from_slice(key.as_bytes());
+        x.extend_from_slice(b"\":");
+    };
+    let json = |x: &mut Vec<u8>, v: &dyn erased::Ser| x.extend_from_slice(v.to_json().as_bytes());
+    if let Some(e) = r.rich {
+        if let Some(v) = &e.n {
+            key(&mut x, "n");
+            json(&mut x, v);
+        }
+        if let Some(v) = &e.e {
+            key(&mut x, "e");
+            json(&mut x, v);
+        }
+        if let Some(v) = e.d {
+            key(&mut x, "d");
+            json(&mut x, &v);
+        }
+        if let Some(v) = e.nb {
+            key(&mut x, "nb");
+            put_int(&mut x, v);
+        }
+        if let Some(v) = &e.dev {
+            key(&mut x, "dev");
+            json(&mut x, v);
+        }
+        if let Some(v) = &e.dt {
+            key(&mut x, "dt");
+            json(&mut x, v);
+        }
+        if let Some(v) = &e.sh {
+            key(&mut x, "sh");
+            json(&mut x, v);
+        }
+        if let Some(v) = e.own {
+            key(&mut x, "own");
+            json(&mut x, &v);
+        }
+    }
+    if let Some(v) = r.h {
+        key(&mut x, "h");
+        put_int(&mut x, v);
+    }
+    if let Some(v) = r.l {
+        key(&mut x, "l");
+        put_int(&mut x, v);
+    }
+    if let Some(v) = r.a {
+        key(&mut x, "a");
+        x.push(b'"');
+        x.extend_from_slice(attr_text(v).as_bytes());
+        x.push(b'"');
+    }
+    if let Some(v) = r.i.filter(|&v| v > 0) {
+        key(&mut x, "i");
+        put_int(&mut x, v);
+    }
+    if labelled || !x.is_empty() {
+        out.extend_from_slice(b",[");
+        if labelled {
+            for (k, &l) in r.labels.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                put_int(out, l);
+            }
+        }
+        out.push(b']');
+    }
+    if !x.is_empty() {
+        out.extend_from_slice(b",{");
+        out.extend_from_slice(&x);
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+/// A side array sorted by node, read with a cursor: the value at `n`, for ascending `n`.
+struct Cursor<'a, T> {
+    items: &'a [(Node, T)],
+    at: usize,
+}
+
+impl<'a, T: Copy> Cursor<'a, T> {
+    fn from(items: &'a [(Node, T)], start: Node) -> Self {
+        Cursor { items, at: items.partition_point(|e| e.0 < start) }
+    }
+    fn get(&mut self, n: Node) -> Option<T> {
+        while self.at < self.items.len() && self.items[self.at].0 < n {
+            self.at += 1;
+        }
+        self.items.get(self.at).filter(|e| e.0 == n).map(|e| e.1)
+    }
 }
 
 /// The object records of the nodes in `range`, one per line, and how many refs they hold.
 fn records(g: &Graph, range: std::ops::Range<u32>) -> (Vec<u8>, u64) {
-    let json = |v: &dyn erased::Ser| v.to_json();
-    let mut line = String::with_capacity(256);
     let mut out: Vec<u8> = Vec::with_capacity((range.end - range.start) as usize * 64);
     let mut edges = 0u64;
-    // The side arrays are sorted by node: walk them with cursors instead of a search per node.
+    let mut refs: Vec<u64> = Vec::new();
+    let mut labels: Vec<LabelIndex> = Vec::new();
     let start = range.start;
-    let (mut ch, mut cl, mut ca, mut ci) = (
-        g.str_hash.partition_point(|e| e.0 < start),
-        g.lengths.partition_point(|e| e.0 < start),
-        g.attrs.partition_point(|e| e.0 < start),
-        g.inline.partition_point(|e| e.0 < start),
-    );
+    let (mut ch, mut cl, mut ca, mut ci) =
+        (Cursor::from(&g.str_hash, start), Cursor::from(&g.lengths, start), Cursor::from(&g.attrs, start), Cursor::from(&g.inline, start));
     let last = g.node_count() as u32;
     for n in range {
-        use std::fmt::Write as _;
-        line.clear();
         let t = &g.types[g.type_index(n) as usize];
-        let type_id = t.node.map(|tn| g.id(tn)).unwrap_or(0);
-        let _ = write!(line, "[{},{},{},[", g.id(n), type_id, g.getsizeof(n));
-        let mut labelled = false;
-        for (i, (to, l)) in g.edges(n).enumerate() {
-            if i > 0 {
-                line.push(',');
-            }
-            let _ = write!(line, "{}", g.id(to));
-            labelled |= l != 0;
-            edges += 1;
+        refs.clear();
+        labels.clear();
+        for (to, l) in g.edges(n) {
+            refs.push(g.id(to));
+            labels.push(l);
         }
-        line.push(']');
-        let mut x = String::new();
-        let field = |x: &mut String, key: &str, value: &dyn std::fmt::Display| {
-            let _ = write!(x, "{}\"{key}\":{value}", if x.is_empty() { "" } else { "," });
+        edges += refs.len() as u64;
+        let r = Record {
+            id: g.id(n),
+            type_id: t.node.map(|tn| g.id(tn)).unwrap_or(0),
+            size: g.getsizeof(n),
+            refs: &refs,
+            labels: &labels,
+            rich: g.extra(n),
+            h: ch.get(n),
+            l: cl.get(n),
+            a: ca.get(n),
+            i: ci.get(n),
         };
-        if let Some(e) = g.extra(n) {
-            if let Some(v) = &e.n {
-                field(&mut x, "n", &json(v));
-            }
-            if let Some(v) = &e.e {
-                field(&mut x, "e", &json(v));
-            }
-            if let Some(v) = e.d {
-                field(&mut x, "d", &v);
-            }
-            if let Some(v) = e.nb {
-                field(&mut x, "nb", &v);
-            }
-            if let Some(v) = &e.dev {
-                field(&mut x, "dev", &json(v));
-            }
-            if let Some(v) = &e.dt {
-                field(&mut x, "dt", &json(v));
-            }
-            if let Some(v) = &e.sh {
-                field(&mut x, "sh", &json(v));
-            }
-            if let Some(v) = e.own {
-                field(&mut x, "own", &v);
-            }
-        }
-        while ch < g.str_hash.len() && g.str_hash[ch].0 < n {
-            ch += 1;
-        }
-        if ch < g.str_hash.len() && g.str_hash[ch].0 == n {
-            field(&mut x, "h", &g.str_hash[ch].1);
-        }
-        while cl < g.lengths.len() && g.lengths[cl].0 < n {
-            cl += 1;
-        }
-        if cl < g.lengths.len() && g.lengths[cl].0 == n {
-            field(&mut x, "l", &g.lengths[cl].1);
-        }
-        while ca < g.attrs.len() && g.attrs[ca].0 < n {
-            ca += 1;
-        }
-        if ca < g.attrs.len() && g.attrs[ca].0 == n {
-            field(&mut x, "a", &format_args!("\"{}\"", attr_text(g.attrs[ca].1)));
-        }
-        while ci < g.inline.len() && g.inline[ci].0 < n {
-            ci += 1;
-        }
-        if ci < g.inline.len() && g.inline[ci].0 == n && g.inline[ci].1 > 0 {
-            field(&mut x, "i", &g.inline[ci].1);
-        }
-        if labelled || !x.is_empty() {
-            line.push_str(",[");
-            if labelled {
-                for (i, (_, l)) in g.edges(n).enumerate() {
-                    if i > 0 {
-                        line.push(',');
-                    }
-                    let _ = write!(line, "{l}");
-                }
-            }
-            line.push(']');
-        }
-        if !x.is_empty() {
-            line.push_str(",{");
-            line.push_str(&x);
-            line.push('}');
-        }
-        line.push(']');
-        if n + 1 < last {
-            line.push(',');
-        }
-        line.push('\n');
-        out.extend_from_slice(line.as_bytes());
+        put_record(&mut out, &r);
+        out.extend_from_slice(if n + 1 < last { b",\n" } else { b"\n" });
     }
     (out, edges)
+}
+
+/// Object records in the columns the native walker fills (a [`crate::graph::GraphBuilder`]'s,
+/// taken every few thousand objects), handed to a thread that formats and writes them while the
+/// walk goes on. Node numbers in the side arrays count from the chunk's first object.
+#[derive(Default)]
+pub(crate) struct RecordChunk {
+    pub ids: Vec<u64>,
+    pub type_ids: Vec<u64>,
+    pub getsizeof: Vec<u64>,
+    pub ref_counts: Vec<u32>,
+    pub refs: Vec<u64>,
+    pub labels: Vec<LabelIndex>,
+    /// Sorted by node.
+    pub extra: Vec<(Node, Extra)>,
+    pub str_hash: Vec<(Node, i64)>,
+    pub lengths: Vec<(Node, u64)>,
+    pub attrs: Vec<(Node, AttrStorage)>,
+    pub inline: Vec<(Node, u64)>,
+}
+
+impl RecordChunk {
+    /// Empties every column, keeping the memory.
+    pub fn clear(&mut self) {
+        self.ids.clear();
+        self.type_ids.clear();
+        self.getsizeof.clear();
+        self.ref_counts.clear();
+        self.refs.clear();
+        self.labels.clear();
+        self.extra.clear();
+        self.str_hash.clear();
+        self.lengths.clear();
+        self.attrs.clear();
+        self.inline.clear();
+    }
+
+    /// Appends the chunk's records to `out`, each followed by `,\n` (the caller writes the last
+    /// record's separator as `\n` by trimming: see [`StreamedRecords`]); returns the refs written.
+    fn put(&self, out: &mut Vec<u8>) -> u64 {
+        let (mut ch, mut cl, mut ca, mut ci) =
+            (Cursor::from(&self.str_hash, 0), Cursor::from(&self.lengths, 0), Cursor::from(&self.attrs, 0), Cursor::from(&self.inline, 0));
+        let mut rich = self.extra.iter().peekable();
+        let mut at = 0usize;
+        for (k, &count) in self.ref_counts.iter().enumerate() {
+            let n = k as Node;
+            let end = at + count as usize;
+            while rich.peek().is_some_and(|e| e.0 < n) {
+                rich.next();
+            }
+            let r = Record {
+                id: self.ids[k],
+                type_id: self.type_ids[k],
+                size: self.getsizeof[k],
+                refs: &self.refs[at..end],
+                labels: &self.labels[at..end],
+                rich: rich.peek().filter(|e| e.0 == n).map(|e| &e.1),
+                h: ch.get(n),
+                l: cl.get(n),
+                a: ca.get(n),
+                i: ci.get(n),
+            };
+            put_record(out, &r);
+            out.extend_from_slice(b",\n");
+            at = end;
+        }
+        at as u64
+    }
+}
+
+/// The `objects` part of a document written chunk by chunk: records are formatted as they come,
+/// and the last record's `,` is held back until the next record shows it was not the last.
+pub(crate) struct StreamedRecords {
+    buf: Vec<u8>,
+    held: bool,
+    pub objects: u64,
+    pub edges: u64,
+    /// Bytes written so far.
+    pub bytes: u64,
+}
+
+impl StreamedRecords {
+    pub fn new() -> Self {
+        StreamedRecords { buf: Vec::with_capacity(8 << 20), held: false, objects: 0, edges: 0, bytes: 0 }
+    }
+
+    /// Formats `chunk` and writes it to `w`.
+    pub fn write(&mut self, chunk: &RecordChunk, w: &mut dyn Write) -> std::io::Result<()> {
+        self.buf.clear();
+        if self.held {
+            self.buf.extend_from_slice(b",\n");
+        }
+        self.edges += chunk.put(&mut self.buf);
+        self.objects += chunk.ids.len() as u64;
+        // hold back the final ",\n" of this chunk
+        if self.buf.ends_with(b",\n") {
+            self.buf.truncate(self.buf.len() - 2);
+            self.held = true;
+        }
+        self.bytes += self.buf.len() as u64;
+        w.write_all(&self.buf)
+    }
+
+    /// Ends the last record's line.
+    pub fn finish(&mut self, w: &mut dyn Write) -> std::io::Result<()> {
+        if self.held {
+            self.held = false;
+            self.bytes += 1;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    }
 }
 
 struct Counter<'a> {
