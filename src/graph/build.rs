@@ -11,6 +11,18 @@ use super::{Graph, LabelIndex, Node, Root, TypeIndex, TypeInfo};
 use crate::error::{Error, Result};
 use crate::snapshot::{AttrStorage, Extra, Header, RootKind, Trailer};
 
+#[cfg(not(test))]
+fn label_hash(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(text)
+}
+
+/// In unit tests labels of one length share a hash, so that the spill path is taken.
+#[cfg(test)]
+fn label_hash(text: &str) -> u64 {
+    text.len() as u64
+}
+
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
     pub(crate) path: PathBuf,
@@ -26,7 +38,12 @@ pub struct GraphBuilder {
     /// them into one array before `build` turns them into node indexes.
     pub(crate) segments: Vec<(Vec<u64>, Vec<LabelIndex>)>,
     pub(crate) labels: Vec<Box<str>>,
-    label_index: FxHashMap<Box<str>, LabelIndex>,
+    /// Label lookup by text with one copy of each text (in `labels`): the hash of a label gives
+    /// its index; a text whose hash an earlier label holds is looked up in `label_spill`.
+    label_hash: FxHashMap<u64, LabelIndex>,
+    label_spill: FxHashMap<Box<str>, LabelIndex>,
+    /// How many of `labels` are in the lookup (the reader fills `labels` directly).
+    labels_indexed: usize,
     pub(crate) extra: FxHashMap<Node, Extra>,
     pub(crate) str_hash: Vec<(Node, i64)>,
     pub(crate) lengths: Vec<(Node, u64)>,
@@ -83,17 +100,40 @@ impl GraphBuilder {
         if label.is_empty() {
             return 0;
         }
-        if self.label_index.is_empty() {
-            for (i, l) in self.labels.iter().enumerate() {
-                self.label_index.insert(l.clone(), i as LabelIndex);
+        while self.labels_indexed < self.labels.len() {
+            let i = self.labels_indexed;
+            self.labels_indexed += 1;
+            let text = std::mem::take(&mut self.labels[i]);
+            if !text.is_empty() {
+                self.index_label(&text, i as LabelIndex);
+            }
+            self.labels[i] = text;
+        }
+        let h = label_hash(label);
+        if let Some(&i) = self.label_hash.get(&h) {
+            if *self.labels[i as usize] == *label {
+                return i;
+            }
+            if let Some(&i) = self.label_spill.get(label) {
+                return i;
             }
         }
         let next = self.labels.len() as LabelIndex;
-        let l = *self.label_index.entry(label.into()).or_insert(next);
-        if l == next {
-            self.labels.push(label.into());
+        self.labels.push(label.into());
+        self.labels_indexed += 1;
+        self.index_label(label, next);
+        next
+    }
+
+    fn index_label(&mut self, text: &str, i: LabelIndex) {
+        match self.label_hash.entry(label_hash(text)) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.label_spill.entry(text.into()).or_insert(i);
+            }
         }
-        l
     }
 
     pub fn set_extra(&mut self, n: Node, extra: Extra) {
@@ -388,5 +428,26 @@ fn add_c_held_classes(
             roots.push(Root { node: v as Node, kind: RootKind::CHeld, name: format!("<held from C> {name}") });
             visit(v as Node, &mut reached, &mut stack);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_interned_once_each_even_when_their_hashes_collide() {
+        // GIVEN labels as the reader leaves them (filled directly), then more interned
+        let mut b = GraphBuilder::new();
+        b.labels.extend(["['x']", ".a"].map(Box::from));
+        let texts = ["a", "b", ".a", "ab", "ba", "['x']", "b", "a", "['y']", ""];
+        // WHEN each is interned
+        let got: Vec<LabelIndex> = texts.iter().map(|t| b.intern_label(t)).collect();
+        // THEN equal texts get one index, that index holds the text, and nothing is stored twice
+        for (t, &i) in texts.iter().zip(&got) {
+            assert_eq!(&*b.labels[i as usize], *t);
+        }
+        assert_eq!(got, [3, 4, 2, 5, 6, 1, 4, 3, 7, 0]);
+        assert_eq!(b.labels.len(), 8);
     }
 }

@@ -145,19 +145,35 @@ unsafe fn flags(t: *mut ffi::PyTypeObject) -> u64 {
     ffi::PyType_GetFlags(t) as u64
 }
 
-/// UTF-8 of an exact `str`, or None (another type, or text that is not valid UTF-8).
+/// The characters of an exact `str` that is compact ASCII (most names and keys), read in place.
+unsafe fn ascii_of<'a>(o: Obj) -> Option<&'a str> {
+    if ffi::PyUnicode_IS_COMPACT_ASCII(o) == 0 {
+        return None;
+    }
+    let n = ffi::PyUnicode_GET_LENGTH(o) as usize;
+    // SAFETY: compact ASCII data is `n` bytes below 0x80, valid UTF-8.
+    Some(std::str::from_utf8_unchecked(std::slice::from_raw_parts(ffi::PyUnicode_1BYTE_DATA(o), n)))
+}
+
+/// UTF-8 of an exact `str`, or None (another type, or text that is not valid UTF-8). Other text
+/// than ASCII is encoded into a temporary `bytes`: `PyUnicode_AsUTF8AndSize` would keep a UTF-8
+/// copy inside the string, which changes its `sys.getsizeof`.
 unsafe fn text_of(o: Obj, str_type: usize) -> Option<String> {
     if o.is_null() || ty(o) as usize != str_type {
         return None;
     }
-    let mut n: ffi::Py_ssize_t = 0;
-    let p = ffi::PyUnicode_AsUTF8AndSize(o, &mut n);
-    if p.is_null() {
+    if let Some(text) = ascii_of(o) {
+        return Some(text.to_string());
+    }
+    let b = ffi::PyUnicode_AsUTF8String(o);
+    if b.is_null() {
         ffi::PyErr_Clear();
         return None;
     }
-    let bytes = std::slice::from_raw_parts(p as *const u8, n as usize);
-    Some(String::from_utf8_lossy(bytes).into_owned())
+    let bytes = std::slice::from_raw_parts(ffi::PyBytes_AsString(b) as *const u8, ffi::PyBytes_Size(b) as usize);
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    ffi::Py_DECREF(b);
+    Some(text)
 }
 
 unsafe extern "C" fn visit(o: Obj, arg: *mut c_void) -> c_int {
@@ -192,14 +208,30 @@ fn addrs(objs: &[Obj]) -> &[usize] {
 }
 
 /// The agent's `match_labels`: the label of each of `ids` (the referents), given the referents
-/// expected with their labels; written into `out` (one label per id).
+/// expected with their labels; written into `out` (one label per id). Each expected referent
+/// labels the first unlabelled equal id.
 fn match_labels(ids: &[usize], exp_ids: &[usize], exp_labs: &[LabelIndex], out: &mut Vec<LabelIndex>) {
     out.clear();
     let k = exp_ids.len();
     if ids.len() >= k && ids[..k] == *exp_ids {
-        // the common case: the referents start with the expected ones, in order
+        // the referents start with the expected ones, in order
         out.extend_from_slice(exp_labs);
         out.resize(ids.len(), 0);
+        return;
+    }
+    if k <= 64 {
+        // a few expected referents (an instance's attributes, after its type): scan, with a bit
+        // per expected one already used, instead of a map per object
+        let mut used = 0u64;
+        out.extend(ids.iter().map(|&i| {
+            for (j, &e) in exp_ids.iter().enumerate() {
+                if e == i && used & (1 << j) == 0 {
+                    used |= 1 << j;
+                    return exp_labs[j];
+                }
+            }
+            0
+        }));
         return;
     }
     let mut want: FxHashMap<usize, std::collections::VecDeque<LabelIndex>> = FxHashMap::default();
@@ -315,6 +347,8 @@ struct Walker {
     l: Labels,
     /// The agent's context and functions, when the program imported numpy, pandas, torch or mmap.
     ml: Option<MlHooks>,
+    /// Reused to build labels.
+    label_buf: String,
     /// The file being written (`heapdiff.dump`): records go to it every [`CHUNK`] objects instead
     /// of piling up in `b`.
     stream: Option<SnapshotStream>,
@@ -692,6 +726,19 @@ impl Walker {
         let t = ty(k) as usize;
         if t == self.t.str_ {
             if let Some(&l) = self.key_labels.get(&(k as usize)) {
+                return l;
+            }
+            // A short printable-ASCII key without a quote or backslash: its repr is itself in
+            // single quotes, built here without a repr, a Python string and three Rust strings.
+            if let Some(text) = ascii_of(k).filter(|t| t.len() <= 60 && t.bytes().all(|c| (b' '..=b'~').contains(&c) && c != b'\'' && c != b'\\')) {
+                let mut buf = std::mem::take(&mut self.label_buf);
+                buf.clear();
+                buf.push_str("['");
+                buf.push_str(text);
+                buf.push_str("']");
+                let l = self.lab(&buf);
+                self.label_buf = buf;
+                self.key_labels.insert(k as usize, l);
                 return l;
             }
             let n = ffi::PyUnicode_GetLength(k);
@@ -1229,6 +1276,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         edges: 0,
         l,
         ml: None,
+        label_buf: String::new(),
         stream: None,
     };
     let ml_on = ctx.getattr("ml")?.is_truthy()?;
@@ -1297,7 +1345,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         let later: &[Obj] = if (*list).ob_item.is_null() { &[] } else { std::slice::from_raw_parts((*list).ob_item, objs.len()) };
         let r = w.run(later);
         if timing {
-            eprintln!("walker: walk {:?}", t0.elapsed());
+            eprintln!("walker: walk {:?} (waited for the writer {:?})", t0.elapsed(), w.stream.as_ref().map(|s| s.blocked).unwrap_or_default());
         }
         // Drop what the walk held; deallocations (and any finalizer) happen after the walk.
         for o in w.stack.drain(..).chain(w.alive.drain(..)).chain(w.alive_extra.drain(..)) {

@@ -53,6 +53,8 @@ pub(crate) struct SnapshotStream {
     /// Chunks the writer is done with, to be filled again.
     spare: Option<Receiver<RecordChunk>>,
     writer: Option<JoinHandle<Written>>,
+    /// Time the walk waited for the writer (HEAPDIFF_TIMING shows it).
+    pub blocked: std::time::Duration,
 }
 
 impl SnapshotStream {
@@ -61,7 +63,7 @@ impl SnapshotStream {
         let tmp = temp_path(path);
         let io_err = |source| Error::Io { path: path.to_path_buf(), source };
         let file = File::create(&tmp).map_err(io_err)?;
-        let mut stream = SnapshotStream { path: path.to_path_buf(), tmp, head_bytes: 0, tx: None, spare: None, writer: None };
+        let mut stream = SnapshotStream { path: path.to_path_buf(), tmp, head_bytes: 0, tx: None, spare: None, writer: None, blocked: Default::default() };
         let buf = BufWriter::with_capacity(1 << 20, file);
         let mut out = if gzip { Out::Gzip(flate2::write::GzEncoder::new(buf, flate2::Compression::fast())) } else { Out::Plain(buf) };
         let mut head = Vec::new();
@@ -100,8 +102,10 @@ impl SnapshotStream {
             return;
         }
         if let Some(tx) = &self.tx {
+            let t = std::time::Instant::now();
             // a send fails only when the writer thread is gone; `finish` reports why
             let _ = tx.send(chunk);
+            self.blocked += t.elapsed();
         }
     }
 

@@ -143,69 +143,10 @@ pub(crate) fn put_record(out: &mut Vec<u8>, r: &Record<'_>) {
     }
     out.push(b']');
     let labelled = r.labels.iter().any(|&l| l != 0);
-    let mut x: Vec<u8> = Vec::new();
-    let key = |x: &mut Vec<u8>, key: &str| {
-        if !x.is_empty() {
-            x.push(b',');
-        }
-        x.push(b'"');
-        x.extend_from_slice(key.as_bytes());
-        x.extend_from_slice(b"\":");
-    };
-    let json = |x: &mut Vec<u8>, v: &dyn erased::Ser| x.extend_from_slice(v.to_json().as_bytes());
-    if let Some(e) = r.rich {
-        if let Some(v) = &e.n {
-            key(&mut x, "n");
-            json(&mut x, v);
-        }
-        if let Some(v) = &e.e {
-            key(&mut x, "e");
-            json(&mut x, v);
-        }
-        if let Some(v) = e.d {
-            key(&mut x, "d");
-            json(&mut x, &v);
-        }
-        if let Some(v) = e.nb {
-            key(&mut x, "nb");
-            put_int(&mut x, v);
-        }
-        if let Some(v) = &e.dev {
-            key(&mut x, "dev");
-            json(&mut x, v);
-        }
-        if let Some(v) = &e.dt {
-            key(&mut x, "dt");
-            json(&mut x, v);
-        }
-        if let Some(v) = &e.sh {
-            key(&mut x, "sh");
-            json(&mut x, v);
-        }
-        if let Some(v) = e.own {
-            key(&mut x, "own");
-            json(&mut x, &v);
-        }
-    }
-    if let Some(v) = r.h {
-        key(&mut x, "h");
-        put_int(&mut x, v);
-    }
-    if let Some(v) = r.l {
-        key(&mut x, "l");
-        put_int(&mut x, v);
-    }
-    if let Some(v) = r.a {
-        key(&mut x, "a");
-        x.push(b'"');
-        x.extend_from_slice(attr_text(v).as_bytes());
-        x.push(b'"');
-    }
-    if let Some(v) = r.i.filter(|&v| v > 0) {
-        key(&mut x, "i");
-        put_int(&mut x, v);
-    }
-    if labelled || !x.is_empty() {
+    let rich = r.rich.filter(|e| e.has_rich_fields());
+    let i = r.i.filter(|&v| v > 0);
+    let has_extra = rich.is_some() || r.h.is_some() || r.l.is_some() || r.a.is_some() || i.is_some();
+    if labelled || has_extra {
         out.extend_from_slice(b",[");
         if labelled {
             for (k, &l) in r.labels.iter().enumerate() {
@@ -217,12 +158,72 @@ pub(crate) fn put_record(out: &mut Vec<u8>, r: &Record<'_>) {
         }
         out.push(b']');
     }
-    if !x.is_empty() {
-        out.extend_from_slice(b",{");
-        out.extend_from_slice(&x);
-        out.push(b'}');
+    if !has_extra {
+        out.push(b']');
+        return;
     }
-    out.push(b']');
+    // `{"k":v,...}` straight into `out`: the first key opens the object
+    let mut first = true;
+    let mut key = |out: &mut Vec<u8>, key: &str| {
+        out.extend_from_slice(if first { b",{\"" } else { b",\"" });
+        first = false;
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+    };
+    let json = |out: &mut Vec<u8>, v: &dyn erased::Ser| out.extend_from_slice(v.to_json().as_bytes());
+    if let Some(e) = rich {
+        if let Some(v) = &e.n {
+            key(out, "n");
+            json(out, v);
+        }
+        if let Some(v) = &e.e {
+            key(out, "e");
+            json(out, v);
+        }
+        if let Some(v) = e.d {
+            key(out, "d");
+            json(out, &v);
+        }
+        if let Some(v) = e.nb {
+            key(out, "nb");
+            put_int(out, v);
+        }
+        if let Some(v) = &e.dev {
+            key(out, "dev");
+            json(out, v);
+        }
+        if let Some(v) = &e.dt {
+            key(out, "dt");
+            json(out, v);
+        }
+        if let Some(v) = &e.sh {
+            key(out, "sh");
+            json(out, v);
+        }
+        if let Some(v) = e.own {
+            key(out, "own");
+            json(out, &v);
+        }
+    }
+    if let Some(v) = r.h {
+        key(out, "h");
+        put_int(out, v);
+    }
+    if let Some(v) = r.l {
+        key(out, "l");
+        put_int(out, v);
+    }
+    if let Some(v) = r.a {
+        key(out, "a");
+        out.push(b'"');
+        out.extend_from_slice(attr_text(v).as_bytes());
+        out.push(b'"');
+    }
+    if let Some(v) = i {
+        key(out, "i");
+        put_int(out, v);
+    }
+    out.extend_from_slice(b"}]");
 }
 
 /// A side array sorted by node, read with a cursor: the value at `n`, for ascending `n`.

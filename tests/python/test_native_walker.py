@@ -117,3 +117,18 @@ def test_dump_returns_stats_and_compresses(tmp_path):
     assert heapdiff.load(tmp_path / "h.json.gz").objects == st.objects
     st = heapdiff.dump(tmp_path / "missing-dir" / "h.json")
     assert st.path is None and "No such file" in st.error
+
+
+def test_the_walk_leaves_the_sizes_of_non_ascii_names_as_they_were(tmp_path):
+    # A UTF-8 copy cached inside a str (what PyUnicode_AsUTF8 does) would grow its getsizeof.
+    # Names compiled from source (a function, its local, an attribute) have no such copy yet.
+    ns = {}
+    exec("def fonction_été(x):\n    variable_été = x\n    return variable_été\n"
+         "class Chose:\n    def __init__(self):\n        self.clé_été = 1\n", ns)
+    keep = ns["Chose"]()
+    f = ns["fonction_été"]
+    strings = [f.__name__, f.__code__.co_name] + list(f.__code__.co_varnames) + list(vars(keep))
+    before = [sys.getsizeof(s) for s in strings]
+    st = heapdiff.dump(tmp_path / "n.json")
+    assert st.error is None
+    assert [sys.getsizeof(s) for s in strings] == before
