@@ -712,14 +712,15 @@ def _ml_record(ctx, kind, o, sz, gr, ids, labs, x):
                     n += 1
         elif kind == K_PD:
             # pandas' __sizeof__ is memory_usage(deep=True): the arrays and items it holds, which the
-            # snapshot has as objects of their own. Write the object's own size instead.
+            # snapshot has as objects of their own. Write the object's own size instead (the walk
+            # does not call it: sz is 0 here).
             fl = _t_flags(type(o))
             n = object.__sizeof__(o)
             if fl & _TPFLAGS_MANAGED_DICT:
                 n += ml["pre_managed"]
             elif fl & _TPFLAGS_HAVE_GC:
                 n += ml["pre_gc"]
-            if 0 <= n <= sz:
+            if n >= 0:
                 sz = n
         elif kind == K_MMAP:
             n = ml["mmap_len"](o)
@@ -1090,17 +1091,22 @@ def _walk(objs, out, ctx, roots, exclude, t0):
         tid = id(t)
         if tid not in seen:
             push(t)
-        try:
-            sz = getsizeof(o)
-            err = sz > LIMIT
-        except Exception:
-            err = True
-        if err:
-            sz = 0
         info = tinfo.get(tid)
         if info is None:
             info = classify(t)
         kind = info[0]
+        if kind == K_PD:
+            # pandas' __sizeof__ runs memory_usage(deep=True), O(cells): _ml_record writes the
+            # object's own size without it
+            sz, err = 0, False
+        else:
+            try:
+                sz = getsizeof(o)
+                err = sz > LIMIT
+            except Exception:
+                err = True
+            if err:
+                sz = 0
         if kind == K_LEAF:
             if err:
                 app(f'[{oid},{tid},0,[],[],{{"e":"sizeof"}}]')

@@ -60,6 +60,9 @@ const FUNC_FIELDS: [(usize, &str); 12] = [
     (112, ".__annotations__"), (40, ".__qualname__"),
 ];
 
+/// The agent's kind of pandas objects (`K_PD`).
+const K_PD: u8 = 16;
+
 static WALKING: AtomicBool = AtomicBool::new(false);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -846,24 +849,28 @@ impl Walker {
             if !self.seen.contains(tid) {
                 self.push(t as Obj);
             }
-            let mut sz = _PySys_GetSizeOf(o) as u64;
-            let mut err = false;
-            if !ffi::PyErr_Occurred().is_null() {
-                if ffi::PyErr_ExceptionMatches(ffi::PyExc_Exception) == 0 {
-                    return Err(());
-                }
-                ffi::PyErr_Clear();
-                err = true;
-            } else if sz > SIZE_LIMIT {
-                err = true;
-            }
-            if err {
-                sz = 0;
-            }
             let info = match self.tinfo.get(&tid) {
                 Some(&i) => i,
                 None => self.classify(t),
             };
+            let (mut sz, mut err) = (0, false);
+            // pandas' __sizeof__ runs memory_usage(deep=True), O(cells): the agent's `_ml_record`
+            // writes the object's own size without it
+            if info.kind != Kind::Ml(K_PD) {
+                sz = _PySys_GetSizeOf(o) as u64;
+                if !ffi::PyErr_Occurred().is_null() {
+                    if ffi::PyErr_ExceptionMatches(ffi::PyExc_Exception) == 0 {
+                        return Err(());
+                    }
+                    ffi::PyErr_Clear();
+                    err = true;
+                } else if sz > SIZE_LIMIT {
+                    err = true;
+                }
+                if err {
+                    sz = 0;
+                }
+            }
             let node = self.b.add_object(oid as u64, tid as u64, sz);
             let mut f = Fields::default();
             if err {

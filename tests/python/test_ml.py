@@ -166,6 +166,37 @@ def main():
     assert side["mem"] <= shown["retained_size"] <= side["mem"] * 1.05, (shown["retained_size"], side["mem"])
 
 
+@needs["pandas"]
+@pytest.mark.parametrize("walker", ["agent", "native"])
+def test_a_dump_never_runs_pandas_memory_usage(tmp_path, walker):
+    # pandas' __sizeof__ is memory_usage(deep=True): O(cells), and it calls __sizeof__ of every
+    # object cell. The walk writes a pandas object's own size without calling it.
+    side = run(tmp_path, PRELUDE + """
+import numpy as np
+import pandas as pd
+import heapdiff
+calls = []
+for cls in (pd.DataFrame, pd.Series, pd.Index):
+    def counted(self, *a, _f=cls.memory_usage, **k):
+        calls.append(type(self).__name__)
+        return _f(self, *a, **k)
+    cls.memory_usage = counted
+df = pd.DataFrame({"x": np.arange(1000.0), "name": ["u" + str(i) for i in range(1000)]})
+
+def main():
+    st = (agent.dump if WALKER == "agent" else heapdiff.dump)("snap.json")
+    assert st.error is None, st.error
+    during = list(calls)
+    side(calls=during, df=id(df), own=object.__sizeof__(df), sizeof=sys.getsizeof(df))
+""".replace("WALKER", repr(walker)))
+    assert side["calls"] == [], "memory_usage ran during the dump: %s" % side["calls"]
+    snap = json.loads((tmp_path / "snap.json").read_text())
+    assert (snap["header"]["walker"] == "native") == (walker == "native")
+    size = next(r[2] for r in snap["objects"] if r[0] == side["df"])
+    # the object's own bytes (plus the GC header), not memory_usage's
+    assert side["own"] <= size <= side["own"] + 48 < side["sizeof"], (size, side)
+
+
 @needs["scipy"]
 def test_lil_matrix_rows_are_lists(heapdiff_bin, tmp_path):
     side = run(tmp_path, PRELUDE + """
