@@ -325,11 +325,13 @@ fn run_diff(a: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
     let (Some(before), Some(after)) = (&a.before, &a.after) else {
         return Err(Error::Usage("`heapdiff diff` needs two snapshots: BEFORE and AFTER".into()).into());
     };
-    // One after the other: the loader already uses every core, and loading both at once would hold
-    // both files' bytes at the same time (the peak of the whole diff).
+    // One after the other, each analysed before the next is read: the loader already uses every
+    // core, and the peak of a load (the file's bytes beside the arrays they become) then meets one
+    // finished graph and analysis instead of two graphs and two analyses in the making.
     let ga = crate::snapshot::load(before)?;
+    let ra = crate::algo::Analysis::new(&ga);
     let gb = crate::snapshot::load(after)?;
-    let (ra, rb) = rayon::join(|| crate::algo::Analysis::new(&ga), || crate::algo::Analysis::new(&gb));
+    let rb = crate::algo::Analysis::new(&gb);
     let opts = crate::diff::Options { top: a.top, min: a.min };
     let mut d = crate::diff::diff(&ga, &gb, &ra, &rb, opts);
     let suggest_opts = crate::suggest::Options { min_saving: crate::suggest::DEFAULT_MIN_SAVING, top: 5 };

@@ -138,7 +138,8 @@ pub fn match_objects(a: &Graph, b: &Graph) -> Matching {
     let mut cand = vec![NONE; b.node_count()];
     let (mut i, mut j) = (0, 0);
     while i < a.by_id.len() && j < b.by_id.len() {
-        let ((ida, na), (idb, nb)) = (a.by_id[i], b.by_id[j]);
+        let (na, nb) = (a.by_id[i], b.by_id[j]);
+        let (ida, idb) = (a.id(na), b.id(nb));
         if ida < idb {
             i += 1;
         } else if idb < ida {

@@ -170,8 +170,8 @@ pub fn warnings(a: &Graph, b: &Graph) -> Vec<String> {
 /// All holders with a net change, before any cut: shared by `diff` and `trend`. New objects no
 /// root reaches are gathered in one entry whose `node` is [`matching::NONE`].
 pub fn all_suspects(a: &Graph, b: &Graph, m: &Matching, ra: &dyn Retention, rb: &dyn Retention) -> Vec<Suspect> {
-    let ha = suspects::Holders::new(a, ra, &|v| m.survivor_in_b(v).is_some());
-    let hb = suspects::Holders::new(b, rb, &|v| m.is_survivor_b(v));
+    let ha = suspects::Holders::new(a, ra, &|v| m.survivor_in_b(v).is_some(), false);
+    let hb = suspects::Holders::new(b, rb, &|v| m.is_survivor_b(v), true);
     suspects::find_suspects(a, b, m, &ha, &hb, rb)
 }
 

@@ -118,64 +118,68 @@ impl Ledger {
 pub(crate) struct Holders {
     /// Holder per node: a survivor, a root (no survivor on its path), or [`NONE`] (unreachable).
     pub holder: Vec<Node>,
-    /// Nearest survivor strict dominator per node, or [`NONE`].
+    /// Nearest survivor strict dominator per node, or [`NONE`] (empty unless asked for).
     pub survivor_dominator: Vec<Node>,
-    /// Preorder number in the dominator tree.
+    /// Preorder number in the dominator tree (empty unless asked for).
     pub preorder: Vec<u32>,
 }
 
 impl Holders {
-    pub fn new(g: &Graph, r: &dyn Retention, survivor: &dyn Fn(Node) -> bool) -> Holders {
+    /// The holders of `g`'s nodes. `tree`: also keep the survivor dominators and the preorder,
+    /// which rolling suspects up needs (in B; A needs only the holders). The work arrays are
+    /// made and dropped one after another so that at most four live at once: this runs when both
+    /// snapshots and both analyses are in memory, the peak of a diff.
+    pub fn new(g: &Graph, r: &dyn Retention, survivor: &dyn Fn(Node) -> bool, tree: bool) -> Holders {
         let n = g.node_count();
         // Children of each node in the dominator tree (CSR), then an explicit-stack preorder.
         let mut start = vec![0u32; n + 2];
         let mut tops = Vec::new();
-        let idom: Vec<Node> = g.nodes().map(|v| r.idom(v).unwrap_or(NONE)).collect();
-        for (v, &d) in idom.iter().enumerate() {
-            if d == NONE {
-                tops.push(v as Node);
-            } else {
-                start[d as usize + 2] += 1;
+        for v in g.nodes() {
+            match r.idom(v) {
+                None => tops.push(v),
+                Some(d) => start[d as usize + 2] += 1,
             }
         }
         for i in 0..n {
             start[i + 2] += start[i + 1];
         }
         let mut child = vec![0 as Node; n - tops.len()];
-        for (v, &d) in idom.iter().enumerate() {
-            if d != NONE {
+        for v in g.nodes() {
+            if let Some(d) = r.idom(v) {
                 let slot = &mut start[d as usize + 1];
-                child[*slot as usize] = v as Node;
+                child[*slot as usize] = v;
                 *slot += 1;
             }
         }
-        let mut preorder = vec![0u32; n];
+        let mut preorder = if tree { vec![0u32; n] } else { Vec::new() };
         let mut survivor_dominator = vec![NONE; n];
-        let mut stack: Vec<Node> = tops.into_iter().rev().collect();
+        // (node, its immediate dominator)
+        let mut stack: Vec<(Node, Node)> = tops.into_iter().rev().map(|v| (v, NONE)).collect();
         let mut next = 0u32;
-        while let Some(v) = stack.pop() {
-            preorder[v as usize] = next;
-            next += 1;
-            let d = idom[v as usize];
+        while let Some((v, d)) = stack.pop() {
+            if tree {
+                preorder[v as usize] = next;
+                next += 1;
+            }
             if d != NONE {
                 survivor_dominator[v as usize] = if survivor(d) { d } else { survivor_dominator[d as usize] };
             }
             let (a, b) = (start[v as usize] as usize, start[v as usize + 1] as usize);
-            stack.extend(child[a..b].iter().rev());
+            stack.extend(child[a..b].iter().rev().map(|&c| (c, v)));
         }
         drop(child);
         drop(start);
 
-        // Shortest-path fallback for the nodes no survivor dominates.
-        let mut holder = survivor_dominator.clone();
-        if holder.contains(&NONE) {
+        // Shortest-path fallback for the nodes no survivor dominates: the last survivor on the
+        // breadth-first path from a root (`via`; NONE: not reached yet).
+        let via = if survivor_dominator.contains(&NONE) {
             let mut via = vec![NONE; n];
-            let mut seen = vec![false; n];
             let mut queue: Vec<Node> = Vec::with_capacity(n);
             for root in g.root_nodes() {
-                seen[root as usize] = true;
-                via[root as usize] = root;
-                queue.push(root);
+                if via[root as usize] == NONE {
+                    via[root as usize] = root;
+                    queue.push(root);
+                }
             }
             let mut head = 0;
             while head < queue.len() {
@@ -183,12 +187,18 @@ impl Holders {
                 head += 1;
                 let through = if survivor(v) { v } else { via[v as usize] };
                 for &w in g.successors(v) {
-                    if !std::mem::replace(&mut seen[w as usize], true) {
+                    if via[w as usize] == NONE {
                         via[w as usize] = through;
                         queue.push(w);
                     }
                 }
             }
+            via
+        } else {
+            Vec::new()
+        };
+        let mut holder = if tree { survivor_dominator.clone() } else { std::mem::take(&mut survivor_dominator) };
+        if !via.is_empty() {
             for (h, &p) in holder.iter_mut().zip(&via) {
                 if *h == NONE {
                     *h = p;

@@ -497,7 +497,7 @@ fn holders_agree_with_walking_the_idom_chain_on_random_heaps() {
         let (a, b) = (build(&spec), build(&later));
         let m = match_objects(&a, &b);
         let analysis = crate::algo::Analysis::new(&b);
-        let h = suspects::Holders::new(&b, &analysis, &|v| m.is_survivor_b(v));
+        let h = suspects::Holders::new(&b, &analysis, &|v| m.is_survivor_b(v), true);
         for v in b.nodes() {
             // slow: walk up the dominator tree to the first survivor
             let mut d = Retention::idom(&analysis, v);

@@ -364,7 +364,7 @@ impl GraphBuilder {
             lengths,
             attrs,
             inline,
-            by_id,
+            by_id: by_id.into_iter().map(|(_, n)| n).collect(),
             roots: root_list,
             dangling_refs,
             first_object_line,

@@ -67,8 +67,9 @@ pub struct Graph {
     pub(crate) attrs: Vec<(Node, AttrStorage)>,
     /// `(node, inline attribute bytes)` added to shallow sizes, sorted by node.
     pub(crate) inline: Vec<(Node, u64)>,
-    /// `(python id, node)` sorted by id, for lookups by id.
-    pub(crate) by_id: Vec<(u64, Node)>,
+    /// Every node, sorted by its Python id, for lookups by id (4 bytes per object: the ids
+    /// themselves are in `ids`).
+    pub(crate) by_id: Vec<Node>,
     /// Roots written by the agent plus the derived `unreferenced` ones, sorted by (kind, node).
     pub roots: Vec<Root>,
     /// Refs to ids that are not in the snapshot (the heap changed during the walk): dropped.
@@ -135,7 +136,7 @@ impl Graph {
         find_label(&self.labels, text)
     }
     pub fn node_by_id(&self, id: u64) -> Option<Node> {
-        self.by_id.binary_search_by_key(&id, |&(i, _)| i).ok().map(|k| self.by_id[k].1)
+        self.by_id.binary_search_by_key(&id, |&n| self.ids[n as usize]).ok().map(|k| self.by_id[k])
     }
     pub fn extra(&self, n: Node) -> Option<&Extra> {
         self.extra.get(&n)
