@@ -222,7 +222,9 @@ def write_markdown(path, res, repeat):
                                                           r["bytes_per_object"], mib(r["peak_rss"]), ratio))
         L += ["", "`naive` is `bench/naive_dump.py` (id, type name, getsizeof, referent ids as JSON lines): no labels,",
               "no roots, no dict keys, no inline attributes. `agent` is `heapdiff.agent.dump` (pure Python);",
-              "`native` is `heapdiff.dump` (the Rust walker in the extension).", ""]
+              "`native` is `heapdiff.dump` (the Rust walker in the extension). Before each timed dump the last",
+              "tool's file is removed and `os.sync()` flushes dirty pages, so no dump is timed while the kernel",
+              "writes back what an earlier run left in the page cache.", ""]
     an = by("summary") + by("top") + by("compare")
     if an:
         L += ["## Analysing the 1M-object snapshot", "", "| tool | seconds | peak RSS | RSS per object |", "|---|---|---|---|"]
