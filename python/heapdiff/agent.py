@@ -18,7 +18,8 @@ What it promises (the why of every odd line below):
   the size is 0 and ``extra.e`` says why).
 * It changes no object's storage: it never touches ``obj.__dict__``/``vars(obj)``/``frame.f_locals``
   (each would create a dict).  On CPython 3.11 (64-bit) it reads instance attribute names from the
-  type's shared keys and frame locals from the interpreter frame with ``ctypes``, after self-checks
+  type's shared keys and the locals of frames, generators and coroutines from their interpreter
+  frames with ``ctypes``, after self-checks
   on objects it builds itself; on other versions those edges are written unlabelled/left out.
   Walking the stack creates frame objects for the frames of each thread (as ``sys._current_frames``
   and ``inspect.stack`` do); nothing else persists.
@@ -223,6 +224,36 @@ def _init_layout():
             _L.pop("frame", None)
     except Exception:
         _L.pop("frame", None)
+    try:  # generator, coroutine, async generator: gi_code 16, gi_frame_state (int8) 75, the
+        # interpreter frame inline at 80 (f_code at +32, localsplus at +72)
+        def _g(a1):
+            b1 = [a1]
+            yield b1
+
+        async def _c(a1):
+            return a1
+
+        async def _ag(a1):
+            yield a1
+
+        ok = _L.get("code")
+        for fn in (_g, _c, _ag):
+            arg = ["probe"]
+            g = fn(arg)  # created, not started: the arguments are in place, state FRAME_CREATED (-2)
+            gi = id(g)
+            ok = ok and M[(gi + 16) >> 3] == id(fn.__code__) and M[(gi + 112) >> 3] == id(fn.__code__) \
+                and B[gi + 75] == 0xFE and M[(gi + 152) >> 3] == id(arg)
+            if fn is _g:
+                y = next(g)  # suspended (-1), with the local b1
+                ok = ok and B[gi + 75] == 0xFF and M[(gi + 160) >> 3] == id(y)
+                del y
+            elif fn is _c:
+                g.close()
+            del g
+        if ok:
+            _L["gen"] = True
+    except Exception:
+        _L.pop("gen", None)
 
 
 _init_layout()
@@ -238,6 +269,8 @@ def layout_status():
 K_LEAF, K_GEN, K_STR, K_BYTES, K_DICT, K_TYPE, K_MODULE, K_FUNC, K_CODE, K_FRAME, K_CELL, K_METHOD = range(12)
 # numpy arrays, torch tensors, mmap objects, torch autograd nodes (see _ml_types); always the largest kinds
 K_ND, K_TENSOR, K_MMAP, K_GFN, K_PD = range(12, 17)
+K_GENERATOR = 17  # generator, coroutine, async generator: their frame's locals are labelled
+_GEN_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
 
 _CODE_FIELDS = ((24, ".co_consts"), (32, ".co_names"), (40, ".co_exceptiontable"),
                 (96, ".co_localsplusnames"), (104, ".co_localspluskinds"), (112, ".co_filename"),
@@ -370,6 +403,8 @@ class _Ctx:
             kind = K_CELL
         elif t is types.MethodType:
             kind = K_METHOD
+        elif t is _GEN_TYPES[0] or t is _GEN_TYPES[1] or t is _GEN_TYPES[2]:  # `in` would call __eq__
+            kind = K_GENERATOR
         elif t is bytes or t is bytearray:
             kind = K_BYTES
         elif flags & _TPFLAGS_HAVE_GC:
@@ -790,6 +825,36 @@ def _ml_record(ctx, kind, o, sz, gr, ids, labs, x):
     return sz
 
 
+def _local_labels(fr, ci, ei, el, lab):
+    """Appends the local variables of interpreter frame `fr` running code `ci` (addresses) to
+    ei/el: (object address, "local 'name'" or "cell 'name'")."""
+    M = _M
+    nlp = int.from_bytes(_B[ci + 76:ci + 80], "little")
+    ptrs = M[(fr + 72) >> 3:((fr + 72) >> 3) + nlp].tolist()
+    names = _pyo_from(ci + 96).value
+    kinds = _pyo_from(ci + 104).value
+    for i, p in enumerate(ptrs):
+        if p:
+            ei.append(p)
+            el.append(lab(("cell '" if kinds[i] & 0xC0 else "local '") + names[i] + "'"))
+
+
+def _gen_labels(o, oid, ids, lab):
+    """Labels for the referents of a generator, coroutine or async generator: the locals of its
+    frame (inline in the object) while the frame is alive, as for a frame object."""
+    state = _B[oid + 75]
+    if state >= 0x80:
+        state -= 0x100
+    if state >= 4:  # FRAME_CLEARED: the slots are stale
+        return None
+    ci = _M[(oid + 16) >> 3]
+    if _M[(oid + 112) >> 3] != ci:
+        return None
+    ei, el = [], []
+    _local_labels(oid + 80, ci, ei, el, lab)
+    return _match_labels(ids, ei, el)
+
+
 def _ml_is_nd(ctx, o):
     ti = ctx.tinfo.get(id(type(o)))
     return (ti if ti is not None else ctx.classify(type(o)))[0] == K_ND
@@ -1064,6 +1129,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
     use_func = _L.get("func")
     use_code = _L.get("code")
     use_frame = _L.get("frame")
+    use_gen = _L.get("gen")
     code_fields = [(off, lab(name)) for off, name in _CODE_FIELDS]
     func_fields = [(off, lab(name)) for off, name in _FUNC_FIELDS]
     pyo_from = _pyo_from
@@ -1207,7 +1273,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                 gr = get_referents(o)
                 ids = list(map(id, gr))
                 labs = None
-                if kind == K_GEN or (kind >= K_ND and info[1] is not None):  # instance with attributes of its own
+                if kind == K_GEN or (K_ND <= kind <= K_PD and info[1] is not None):  # instance with attributes of its own
                     labs, a, xi, _p = inst_labels(o, oid, ids, info[1], tid)
                     if a:
                         x.append(f'"a":"{a}"')
@@ -1308,15 +1374,11 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                         if fr and M[(fr + 32) >> 3] == ci:
                             ei += [ci, M[(fr + 8) >> 3]]
                             el += [L_fcode, L_fglob]
-                            nlp = int.from_bytes(_B[ci + 76:ci + 80], "little")
-                            ptrs = M[(fr + 72) >> 3:((fr + 72) >> 3) + nlp].tolist()
-                            names = pyo_from(ci + 96).value
-                            kinds = pyo_from(ci + 104).value
-                            for i, p in enumerate(ptrs):
-                                if p:
-                                    ei.append(p)
-                                    el.append(lab(("cell '" if kinds[i] & 0xC0 else "local '") + names[i] + "'"))
+                            _local_labels(fr, ci, ei, el, lab)
                         labs = _match_labels(ids, ei, el)
+                elif kind == K_GENERATOR:
+                    if use_gen:
+                        labs = _gen_labels(o, oid, ids, lab)
                 elif kind == K_CELL:
                     labs = [L_cell] * len(ids)
                 elif kind == K_METHOD:
@@ -1326,7 +1388,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                         q = _fn_qualname(fn)
                         if type(q) is str:
                             x.append('"n":' + enc(q))
-                if kind >= K_ND:
+                if K_ND <= kind <= K_PD:
                     if labs is None:
                         labs = [0] * len(ids)
                     sz = _ml_record(ctx, kind, o, sz, gr, ids, labs, x)

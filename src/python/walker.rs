@@ -78,6 +78,8 @@ enum Kind {
     Frame,
     Cell,
     Method,
+    /// Generator, coroutine, async generator: the locals of the frame inside are labelled.
+    Generator,
     /// numpy array, torch tensor, mmap, autograd node, pandas object: the agent's kind (12..=16),
     /// recorded by the agent's own `_ml_record` (rare objects; their libraries' getters).
     Ml(u8),
@@ -124,6 +126,9 @@ struct Types {
     frame: usize,
     cell: usize,
     method: usize,
+    generator: usize,
+    coroutine: usize,
+    async_generator: usize,
     member: usize,
     int: usize,
     bool_: usize,
@@ -352,6 +357,8 @@ struct Walker {
     ml: Option<MlHooks>,
     /// Reused to build labels.
     label_buf: String,
+    /// The agent verified the generator layout (`layout_status()["gen"]`).
+    gen_ok: bool,
     /// The file being written (`heapdiff.dump`): records go to it every [`CHUNK`] objects instead
     /// of piling up in `b`.
     stream: Option<SnapshotStream>,
@@ -458,7 +465,7 @@ impl Walker {
             None => Bound::from_borrowed_ptr(py, ml.classify).call1((Bound::from_borrowed_ptr(py, t as Obj),)).ok()?,
         };
         let k: u8 = info.get_item(0).ok()?.extract().ok()?;
-        (k >= 12).then_some(k)
+        (12..=K_PD).contains(&k).then_some(k)
     }
 
     /// Runs the agent's `_ml_record` for `o`: appends its edges to `objs`/`labels`, its fields to
@@ -518,7 +525,7 @@ impl Walker {
                 for item in items.iter() {
                     if let Ok((tid, info)) = item.extract::<(usize, Bound<'_, PyAny>)>() {
                         if let Ok(k) = info.get_item(0).and_then(|k| k.extract::<u8>()) {
-                            if k >= 12 {
+                            if (12..=K_PD).contains(&k) {
                                 if let Some(ti) = self.tinfo.get_mut(&tid) {
                                     ti.kind = Kind::Ml(k);
                                 }
@@ -551,6 +558,8 @@ impl Walker {
             Kind::Frame
         } else if tu == tt.cell {
             Kind::Cell
+        } else if tu == tt.generator || tu == tt.coroutine || tu == tt.async_generator {
+            Kind::Generator
         } else if tu == tt.method {
             Kind::Method
         } else if tu == tt.bytes || tu == tt.bytearray {
@@ -722,6 +731,34 @@ impl Walker {
             (false, false, false) => None,
         };
         (a, extra_i)
+    }
+
+    /// The agent's `_local_labels`: appends the locals of interpreter frame `fr` running `code`
+    /// (addresses) with their labels (`local 'name'`, `cell 'name'`).
+    unsafe fn local_labels(&mut self, fr: usize, code: usize, ei: &mut Vec<usize>, el: &mut Vec<LabelIndex>) {
+        let s = self.t.str_;
+        let nlp = *((code + 76) as *const i32) as usize;
+        let names = word(code + 96) as Obj;
+        let kinds = word(code + 104) as Obj;
+        for i in 0..nlp {
+            let p = word(fr + 72 + 8 * i);
+            if p == 0 {
+                continue;
+            }
+            let name = if !names.is_null() && ffi::PyTuple_Check(names) != 0 && (i as isize) < ffi::PyTuple_GET_SIZE(names) {
+                text_of(ffi::PyTuple_GET_ITEM(names, i as isize), s).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let kind = if !kinds.is_null() && (i as isize) < ffi::PyBytes_Size(kinds) {
+                *(ffi::PyBytes_AsString(kinds) as *const u8).add(i)
+            } else {
+                0
+            };
+            let l = self.lab(&format!("{}{name}'", if kind & 0xC0 != 0 { "cell '" } else { "local '" }));
+            ei.push(p);
+            el.push(l);
+        }
     }
 
     /// The label of a dict key's value edge (the agent's `key_label`).
@@ -1099,29 +1136,19 @@ impl Walker {
                         ei.push(word(fr + 8));
                         el.push(self.l.fcode);
                         el.push(self.l.fglob);
-                        let nlp = *((code + 76) as *const i32) as usize;
-                        let names = word(code + 96) as Obj;
-                        let kinds = word(code + 104) as Obj;
-                        for i in 0..nlp {
-                            let p = word(fr + 72 + 8 * i);
-                            if p == 0 {
-                                continue;
-                            }
-                            let name = if !names.is_null() && ffi::PyTuple_Check(names) != 0 && (i as isize) < ffi::PyTuple_GET_SIZE(names) {
-                                text_of(ffi::PyTuple_GET_ITEM(names, i as isize), s).unwrap_or_default()
-                            } else {
-                                String::new()
-                            };
-                            let kind = if !kinds.is_null() && (i as isize) < ffi::PyBytes_Size(kinds) {
-                                *(ffi::PyBytes_AsString(kinds) as *const u8).add(i)
-                            } else {
-                                0
-                            };
-                            let l = self.lab(&format!("{}{name}'", if kind & 0xC0 != 0 { "cell '" } else { "local '" }));
-                            ei.push(p);
-                            el.push(l);
-                        }
+                        self.local_labels(fr, code, &mut ei, &mut el);
                     }
+                    match_labels(ids, &ei, &el, &mut labs);
+                }
+            }
+            Kind::Generator => {
+                // the agent's `_gen_labels`: the frame is inline at +80 (3.11), alive until
+                // FRAME_CLEARED (4) in the state byte at +75; gi_code at +16
+                let state = *((oid + 75) as *const i8);
+                let code = word(oid + 16);
+                if self.gen_ok && state < 4 && code != 0 && word(oid + 112) == code {
+                    let (mut ei, mut el) = (Vec::new(), Vec::new());
+                    self.local_labels(oid + 80, code, &mut ei, &mut el);
                     match_labels(ids, &ei, &el, &mut labs);
                 }
             }
@@ -1233,6 +1260,9 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         frame: type_addr(py, "types", "FrameType")?,
         cell: type_addr(py, "types", "CellType")?,
         method: type_addr(py, "types", "MethodType")?,
+        generator: type_addr(py, "types", "GeneratorType")?,
+        coroutine: type_addr(py, "types", "CoroutineType")?,
+        async_generator: type_addr(py, "types", "AsyncGeneratorType")?,
         member: type_addr(py, "types", "MemberDescriptorType")?,
         int: type_addr(py, "builtins", "int")?,
         bool_: type_addr(py, "builtins", "bool")?,
@@ -1284,6 +1314,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         l,
         ml: None,
         label_buf: String::new(),
+        gen_ok: agent.getattr("_L")?.get_item("gen").is_ok_and(|v| v.is_truthy().unwrap_or(false)),
         stream: None,
     };
     let ml_on = ctx.getattr("ml")?.is_truthy()?;

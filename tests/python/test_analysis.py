@@ -89,3 +89,26 @@ def test_parent_child_cycle_becomes_garbage_when_dropped(heapdiff_bin, run_progr
     shown = heapdiff(heapdiff_bin, "show", out / "garbage.json", ids["child"])
     assert shown["garbage"] is True
     assert any(r["id"] == ids["parent"] or r["type"] == "builtins.list" for r in shown["referrers"])
+
+
+@pytest.mark.parametrize("walker", ["agent", "native"])
+def test_generator_and_coroutine_locals_name_what_they_hold(heapdiff_bin, run_program, walker):
+    if walker == "native":
+        import heapdiff as h
+
+        if not hasattr(getattr(h, "_native", None), "walk"):
+            pytest.skip("the native walker is not built for this Python")
+    out = run_program("generator_locals", "snap.json", "side.json", walker)
+    side = json.loads((out / "side.json").read_text())
+
+    def path(oid):
+        shown = heapdiff(heapdiff_bin, "paths", out / "snap.json", "--id", oid)
+        return shown["objects"][0]["paths"][0]["text"]
+
+    # a suspended generator held by a module global, its local 'rows'
+    assert path(side["rows"]) == "sys.modules['__main__'].PARKED local 'rows'"
+    # coroutines parked in asyncio: whatever leads to them, the last step names the local
+    for oid in side["batches"]:
+        assert path(oid).endswith(" local 'batch'"), path(oid)
+    # the generator running the dump: its frame is a root, its local is labelled there
+    assert path(side["chunk"]).endswith("frame dumping() local 'chunk'"), path(side["chunk"])
