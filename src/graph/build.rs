@@ -266,8 +266,8 @@ impl GraphBuilder {
             .iter()
             .zip(&segments)
             .flat_map(|(to, (_, l))| to.iter().copied().zip(l.iter().copied()));
-        for node in 0..n {
-            for (to, l) in flat.by_ref().take(ref_counts[node] as usize) {
+        for (node, &count) in ref_counts.iter().enumerate() {
+            for (to, l) in flat.by_ref().take(count as usize) {
                 if l as usize >= labels.len() {
                     return Err(Error::bad_input(
                         &path,

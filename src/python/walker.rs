@@ -473,7 +473,9 @@ impl Walker {
     unsafe fn ml_record(&mut self, o: Obj, kind: u8, sz: u64, objs: &mut Vec<Obj>, labels: &mut Vec<LabelIndex>, f: &mut Fields) -> u64 {
         let Some(ml) = self.ml.as_ref() else { return sz };
         let py = Python::assume_attached();
-        let mut run = || -> PyResult<(u64, Vec<(Obj, usize)>, String)> {
+        // (size, objects added with their label's index in the agent's table, extra fields)
+        type Recorded = (u64, Vec<(Obj, usize)>, String);
+        let mut run = || -> PyResult<Recorded> {
             let gr = PyList::empty(py);
             let ids = PyList::empty(py);
             let labs = PyList::empty(py);
@@ -1203,7 +1205,7 @@ fn type_addr(py: Python<'_>, module: &str, name: &str) -> PyResult<usize> {
 
 /// What a walk made: a graph in memory, or a snapshot file.
 enum Walked {
-    Graph(Graph),
+    Graph(Box<Graph>),
     /// Objects, edges and bytes of the file.
     File(u64, u64, u64),
 }
@@ -1419,7 +1421,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
     if std::env::var_os("HEAPDIFF_TIMING").is_some() {
         eprintln!("walker: built {:?}", t0.elapsed());
     }
-    Ok(Walked::Graph(g))
+    Ok(Walked::Graph(Box::new(g)))
 }
 
 /// Takes a snapshot of this process in memory with the native walker.
@@ -1427,7 +1429,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
 #[pyo3(signature = (exclude_ids = Vec::new()))]
 fn walk(py: Python<'_>, exclude_ids: Vec<u64>) -> PyResult<NativeSnapshot> {
     match walk_heap(py, &exclude_ids, None)? {
-        Walked::Graph(g) => Ok(NativeSnapshot::new(g)),
+        Walked::Graph(g) => Ok(NativeSnapshot::new(*g)),
         Walked::File(..) => unreachable!("no file was given"),
     }
 }

@@ -345,7 +345,7 @@ impl<'a> Reader<'a> {
             _ => "",
         };
         let field = if path.starts_with("[5]") || path.starts_with("5") {
-            format!("`extra.{}` ", path.splitn(2, '.').nth(1).unwrap_or(""))
+            format!("`extra.{}` ", path.split_once('.').map_or("", |x| x.1))
         } else {
             field.to_string()
         };
