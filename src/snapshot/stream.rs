@@ -55,6 +55,8 @@ pub(crate) struct SnapshotStream {
     writer: Option<JoinHandle<Written>>,
     /// Time the walk waited for the writer (HEAPDIFF_TIMING shows it).
     pub blocked: std::time::Duration,
+    /// The file was renamed into place: nothing to remove.
+    renamed: bool,
 }
 
 impl SnapshotStream {
@@ -63,7 +65,7 @@ impl SnapshotStream {
         let tmp = temp_path(path);
         let io_err = |source| Error::Io { path: path.to_path_buf(), source };
         let file = File::create(&tmp).map_err(io_err)?;
-        let mut stream = SnapshotStream { path: path.to_path_buf(), tmp, head_bytes: 0, tx: None, spare: None, writer: None, blocked: Default::default() };
+        let mut stream = SnapshotStream { path: path.to_path_buf(), tmp, head_bytes: 0, tx: None, spare: None, writer: None, blocked: Default::default(), renamed: false };
         let buf = BufWriter::with_capacity(1 << 20, file);
         let mut out = if gzip { Out::Gzip(flate2::write::GzEncoder::new(buf, flate2::Compression::fast())) } else { Out::Plain(buf) };
         let mut head = Vec::new();
@@ -123,16 +125,20 @@ impl SnapshotStream {
         write_tail(out.inner(), self.head_bytes + records.bytes, labels, trailer).map_err(io_err)?;
         out.finish().map_err(io_err)?;
         std::fs::rename(&self.tmp, &self.path).map_err(io_err)?;
+        self.renamed = true;
         let size = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         Ok((records.objects, records.edges, size))
     }
 }
 
 impl Drop for SnapshotStream {
+    /// An unfinished or failed stream: the writer is stopped and the temporary file removed.
     fn drop(&mut self) {
+        drop(self.tx.take());
         if let Some(writer) = self.writer.take() {
-            drop(self.tx.take());
             let _ = writer.join();
+        }
+        if !self.renamed {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }

@@ -299,6 +299,38 @@ def test_disk_error_returns_error_and_keeps_old_file(tmp_path, monkeypatch):
     assert st.error is not None and st.path is None
 
 
+FULL_DISK = """
+import os, resource, signal, sys
+import heapdiff
+from heapdiff import agent
+walker, target = sys.argv[1], sys.argv[2]
+data = [str(i) * 3 for i in range(200_000)]         # a snapshot of well over 1 MiB
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)        # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+st = (agent.dump if walker == "agent" else heapdiff.dump)(target)
+print(st.path, "|", st.error)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
+@pytest.mark.parametrize("walker", ["agent", "native"])
+def test_a_write_failing_midway_returns_the_error_and_keeps_the_old_file(tmp_path, walker):
+    # The file grows past the process's file size limit in the middle of the records: for the
+    # native walker, inside its writer thread while the walk goes on.
+    if walker == "native" and not hasattr(getattr(__import__("heapdiff"), "_native", None), "walk"):
+        pytest.skip("the native walker is not built for this Python")
+    target = tmp_path / "d.json"
+    target.write_bytes(b"old snapshot")
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    done = subprocess.run([sys.executable, "-c", FULL_DISK, walker, str(target)], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    path, error = [x.strip() for x in done.stdout.split("|")]
+    assert path == "None" and "File too large" in error, done.stdout
+    assert target.read_bytes() == b"old snapshot"
+    assert os.listdir(tmp_path) == ["d.json"], "no temporary file left"
+
+
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs setitimer")
 def test_signal_interrupt_during_walk_leaves_nothing(tmp_path):
     big = [[i] for i in range(300_000)]  # a heap that takes a while to walk
