@@ -270,6 +270,7 @@ K_LEAF, K_GEN, K_STR, K_BYTES, K_DICT, K_TYPE, K_MODULE, K_FUNC, K_CODE, K_FRAME
 # numpy arrays, torch tensors, mmap objects, torch autograd nodes (see _ml_types); always the largest kinds
 K_ND, K_TENSOR, K_MMAP, K_GFN, K_PD = range(12, 17)
 K_GENERATOR = 17  # generator, coroutine, async generator: their frame's locals are labelled
+K_CMEMBERS = 18  # a C type's object members (functools.partial .func, property .fget, re.Match .string)
 _GEN_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
 
 _CODE_FIELDS = ((24, ".co_consts"), (32, ".co_names"), (40, ".co_exceptiontable"),
@@ -441,9 +442,29 @@ class _Ctx:
                         if f is ml["pd_sizeof"]:
                             kind = K_PD
                         break
+        if kind == K_GEN and inst is None and not flags & _TPFLAGS_HEAPTYPE and _L.get("member"):
+            try:
+                mem = self.members_of(t)
+            except Exception:
+                mem = []
+            if mem:
+                kind, inst = K_CMEMBERS, mem
         r = (kind, inst, lenf)
         self.tinfo[id(t)] = r
         return r
+
+    def members_of(self, b):
+        """(offset, label) of the object members (T_OBJECT, T_OBJECT_EX) type `b` itself defines,
+        read from its member descriptors (PyMemberDef): a slot of a class, a field of a C type."""
+        M, B = _M, _B
+        out = []
+        for name, d in _t_dict(b).items():
+            if type(d) is _MemberDescr and type(name) is str:
+                di = id(d)
+                dm = M[(di + 40) >> 3]
+                if M[(di + 16) >> 3] == id(b) and int.from_bytes(B[dm + 8:dm + 12], "little") in (6, 16):
+                    out.append((M[(dm + 16) >> 3], self.lab("." + name)))
+        return out
 
     def inst_info(self, t, flags):
         """How instances of heap type t store attributes; None when they have none of their own."""
@@ -453,14 +474,10 @@ class _Ctx:
         b = t
         M, B = _M, _B
         while b is not None and _t_flags(b) & _TPFLAGS_HEAPTYPE:
-            for name, d in _t_dict(b).items():
-                if type(d) is _MemberDescr and type(name) is str:
-                    has_slots = True
-                    if _L.get("member"):
-                        di = id(d)
-                        dm = M[(di + 40) >> 3]
-                        if M[(di + 16) >> 3] == id(b) and int.from_bytes(B[dm + 8:dm + 12], "little") in (6, 16):
-                            slots.append((M[(dm + 16) >> 3], lab("." + name)))
+            if any(type(d) is _MemberDescr and type(n) is str for n, d in _t_dict(b).items()):
+                has_slots = True
+                if _L.get("member"):
+                    slots += self.members_of(b)
             b = _t_base(b)
         base = b if b is not None else object
         managed = bool(flags & _TPFLAGS_MANAGED_DICT)
@@ -1379,6 +1396,14 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                 elif kind == K_GENERATOR:
                     if use_gen:
                         labs = _gen_labels(o, oid, ids, lab)
+                elif kind == K_CMEMBERS:
+                    ei, el = [], []
+                    for off, lb in info[1]:
+                        p = M[(oid + off) >> 3]
+                        if p:
+                            ei.append(p)
+                            el.append(lb)
+                    labs = _match_labels(ids, ei, el)
                 elif kind == K_CELL:
                     labs = [L_cell] * len(ids)
                 elif kind == K_METHOD:

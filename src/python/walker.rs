@@ -80,6 +80,9 @@ enum Kind {
     Method,
     /// Generator, coroutine, async generator: the locals of the frame inside are labelled.
     Generator,
+    /// A C type with object members (`functools.partial`, `property`, `re.Match`): `inst` is
+    /// the index of its members in `Walker::cmembers`.
+    CMembers,
     /// numpy array, torch tensor, mmap, autograd node, pandas object: the agent's kind (12..=16),
     /// recorded by the agent's own `_ml_record` (rare objects; their libraries' getters).
     Ml(u8),
@@ -344,6 +347,8 @@ struct Walker {
     alive_extra: Vec<Obj>,
     tinfo: FxHashMap<usize, TInfo>,
     insts: Vec<Inst>,
+    /// (offset, label) of the object members of C types, by `TInfo::inst` of `Kind::CMembers`.
+    cmembers: Vec<Vec<(isize, LabelIndex)>>,
     key_labels: FxHashMap<usize, LabelIndex>,
     root_frames: FxHashMap<usize, (Vec<Obj>, Vec<LabelIndex>)>,
     t: Types,
@@ -594,9 +599,47 @@ impl Walker {
         if let Some(k) = self.ml_kind(t) {
             kind = Kind::Ml(k);
         }
+        let mut inst = inst;
+        if kind == Kind::Gen && inst.is_none() && f & TPFLAGS_HEAPTYPE == 0 {
+            // a C type's object members: labelled like slots (the agent's K_CMEMBERS)
+            let mut mem = Vec::new();
+            self.members_of(t, &mut mem);
+            if !mem.is_empty() {
+                self.cmembers.push(mem);
+                kind = Kind::CMembers;
+                inst = Some(self.cmembers.len() - 1);
+            }
+        }
         let info = TInfo { kind, inst, len };
         self.tinfo.insert(tu, info);
         info
+    }
+
+    /// The agent's `members_of`: appends the object members (T_OBJECT, T_OBJECT_EX) type `b`
+    /// itself defines, read from its member descriptors: a slot of a class, a field of a C type.
+    /// Returns whether `b` has member descriptors at all.
+    unsafe fn members_of(&mut self, b: *mut ffi::PyTypeObject, out: &mut Vec<(isize, LabelIndex)>) -> bool {
+        let mut any = false;
+        let d = (*b).tp_dict;
+        if d.is_null() {
+            return false;
+        }
+        let mut pos: ffi::Py_ssize_t = 0;
+        let (mut k, mut v): (Obj, Obj) = (std::ptr::null_mut(), std::ptr::null_mut());
+        while ffi::PyDict_Next(d, &mut pos, &mut k, &mut v) != 0 {
+            if ty(v) as usize == self.t.member && ty(k) as usize == self.t.str_ {
+                any = true;
+                let di = v as usize;
+                let dm = word(di + 40) as *const ffi::PyMemberDef;
+                if word(di + 16) == b as usize && !dm.is_null() && matches!((*dm).type_code, T_OBJECT | T_OBJECT_EX) {
+                    if let Some(name) = text_of(k, self.t.str_) {
+                        let l = self.lab(&format!(".{name}"));
+                        out.push(((*dm).offset, l));
+                    }
+                }
+            }
+        }
+        any
     }
 
     unsafe fn inst_info(&mut self, t: *mut ffi::PyTypeObject, f: u64) -> Option<usize> {
@@ -604,24 +647,7 @@ impl Walker {
         let mut has_slots = false;
         let mut b = t;
         while !b.is_null() && flags(b) & TPFLAGS_HEAPTYPE != 0 {
-            let d = (*b).tp_dict;
-            if !d.is_null() {
-                let mut pos: ffi::Py_ssize_t = 0;
-                let (mut k, mut v): (Obj, Obj) = (std::ptr::null_mut(), std::ptr::null_mut());
-                while ffi::PyDict_Next(d, &mut pos, &mut k, &mut v) != 0 {
-                    if ty(v) as usize == self.t.member && ty(k) as usize == self.t.str_ {
-                        has_slots = true;
-                        let di = v as usize;
-                        let dm = word(di + 40) as *const ffi::PyMemberDef;
-                        if word(di + 16) == b as usize && !dm.is_null() && matches!((*dm).type_code, T_OBJECT | T_OBJECT_EX) {
-                            if let Some(name) = text_of(k, self.t.str_) {
-                                let l = self.lab(&format!(".{name}"));
-                                slots.push(((*dm).offset, l));
-                            }
-                        }
-                    }
-                }
-            }
+            has_slots |= self.members_of(b, &mut slots);
             b = (*b).tp_base;
         }
         let base = if b.is_null() { self.t.object as *mut ffi::PyTypeObject } else { b };
@@ -1143,6 +1169,17 @@ impl Walker {
                     match_labels(ids, &ei, &el, &mut labs);
                 }
             }
+            Kind::CMembers => {
+                let (mut ei, mut el) = (Vec::new(), Vec::new());
+                for &(off, l) in &self.cmembers[info.inst.expect("members")] {
+                    let p = word((oid as isize + off) as usize);
+                    if p != 0 {
+                        ei.push(p);
+                        el.push(l);
+                    }
+                }
+                match_labels(ids, &ei, &el, &mut labs);
+            }
             Kind::Generator => {
                 // the agent's `_gen_labels`: the frame is inline at +80 (3.11), alive until
                 // FRAME_CLEARED (4) in the state byte at +75; gi_code at +16
@@ -1305,6 +1342,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         alive_extra: Vec::new(),
         tinfo: FxHashMap::default(),
         insts: Vec::new(),
+        cmembers: Vec::new(),
         key_labels: FxHashMap::default(),
         root_frames: FxHashMap::default(),
         t,

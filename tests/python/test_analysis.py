@@ -23,10 +23,11 @@ def run_program(tmp_path_factory):
     if not (ROOT / "python" / "heapdiff" / "agent.py").exists():
         pytest.skip("python/heapdiff/agent.py is not in this checkout")
 
-    def run(name, *files):
+    def run(name, *files, args=()):
+        """`files`: names in the output directory; `args`: plain arguments after them."""
         out = tmp_path_factory.mktemp(name)
         env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
-        args = [sys.executable, str(PROGRAMS / f"{name}.py"), *(str(out / f) for f in files)]
+        args = [sys.executable, str(PROGRAMS / f"{name}.py"), *(str(out / f) for f in files), *args]
         subprocess.run(args, check=True, env=env, cwd=out, timeout=300)
         return out
 
@@ -98,7 +99,7 @@ def test_generator_and_coroutine_locals_name_what_they_hold(heapdiff_bin, run_pr
 
         if not hasattr(getattr(h, "_native", None), "walk"):
             pytest.skip("the native walker is not built for this Python")
-    out = run_program("generator_locals", "snap.json", "side.json", walker)
+    out = run_program("generator_locals", "snap.json", "side.json", args=[walker])
     side = json.loads((out / "side.json").read_text())
 
     def path(oid):
@@ -112,3 +113,24 @@ def test_generator_and_coroutine_locals_name_what_they_hold(heapdiff_bin, run_pr
         assert path(oid).endswith(" local 'batch'"), path(oid)
     # the generator running the dump: its frame is a root, its local is labelled there
     assert path(side["chunk"]).endswith("frame dumping() local 'chunk'"), path(side["chunk"])
+
+
+@pytest.mark.parametrize("walker", ["agent", "native"])
+def test_fields_of_c_types_are_named_in_paths(heapdiff_bin, run_program, walker):
+    if walker == "native":
+        import heapdiff as h
+
+        if not hasattr(getattr(h, "_native", None), "walk"):
+            pytest.skip("the native walker is not built for this Python")
+    out = run_program("c_members", "snap.json", "side.json", args=[walker])
+    side = json.loads((out / "side.json").read_text())
+
+    def path(oid):
+        shown = heapdiff(heapdiff_bin, "paths", out / "snap.json", "--id", oid)
+        return shown["objects"][0]["paths"][0]["text"]
+
+    main = "sys.modules['__main__']."
+    assert path(side["rows"]) == main + "HANDLER.args[0]"
+    assert path(side["fget"]) == main + "GETTER.fget"
+    assert path(side["func"]) == main + "STATIC.__func__"
+    assert path(side["string"]) == main + "FOUND.string"

@@ -12,6 +12,7 @@ import heapdiff
 from heapdiff import agent
 
 snap, side_path, walker = sys.argv[1:4]
+assert walker in ("agent", "native"), walker
 dump = agent.dump if walker == "agent" else heapdiff.dump
 side = {}
 
