@@ -599,7 +599,6 @@ impl Walker {
         if let Some(k) = self.ml_kind(t) {
             kind = Kind::Ml(k);
         }
-        let mut inst = inst;
         if kind == Kind::Gen && inst.is_none() && f & TPFLAGS_HEAPTYPE == 0 {
             // a C type's object members: labelled like slots (the agent's K_CMEMBERS)
             let mut mem = Vec::new();
