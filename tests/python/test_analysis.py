@@ -92,20 +92,26 @@ def test_parent_child_cycle_becomes_garbage_when_dropped(heapdiff_bin, run_progr
     assert any(r["id"] == ids["parent"] or r["type"] == "builtins.list" for r in shown["referrers"])
 
 
-@pytest.mark.parametrize("walker", ["agent", "native"])
-def test_generator_and_coroutine_locals_name_what_they_hold(heapdiff_bin, run_program, walker):
+def dumped_by(binary, run_program, program, walker):
+    """Runs `program` dumping with `walker` (agent or native); returns its side file and a function
+    giving the first path to an object id, as `heapdiff paths --id` prints it."""
     if walker == "native":
         import heapdiff as h
 
         if not hasattr(getattr(h, "_native", None), "walk"):
             pytest.skip("the native walker is not built for this Python")
-    out = run_program("generator_locals", "snap.json", "side.json", args=[walker])
-    side = json.loads((out / "side.json").read_text())
+    out = run_program(program, "snap.json", "side.json", args=[walker])
 
     def path(oid):
-        shown = heapdiff(heapdiff_bin, "paths", out / "snap.json", "--id", oid)
+        shown = heapdiff(binary, "paths", out / "snap.json", "--id", oid)
         return shown["objects"][0]["paths"][0]["text"]
 
+    return json.loads((out / "side.json").read_text()), path
+
+
+@pytest.mark.parametrize("walker", ["agent", "native"])
+def test_generator_and_coroutine_locals_name_what_they_hold(heapdiff_bin, run_program, walker):
+    side, path = dumped_by(heapdiff_bin, run_program, "generator_locals", walker)
     # a suspended generator held by a module global, its local 'rows'
     assert path(side["rows"]) == "sys.modules['__main__'].PARKED local 'rows'"
     # coroutines parked in asyncio: whatever leads to them, the last step names the local
@@ -117,18 +123,7 @@ def test_generator_and_coroutine_locals_name_what_they_hold(heapdiff_bin, run_pr
 
 @pytest.mark.parametrize("walker", ["agent", "native"])
 def test_fields_of_c_types_are_named_in_paths(heapdiff_bin, run_program, walker):
-    if walker == "native":
-        import heapdiff as h
-
-        if not hasattr(getattr(h, "_native", None), "walk"):
-            pytest.skip("the native walker is not built for this Python")
-    out = run_program("c_members", "snap.json", "side.json", args=[walker])
-    side = json.loads((out / "side.json").read_text())
-
-    def path(oid):
-        shown = heapdiff(heapdiff_bin, "paths", out / "snap.json", "--id", oid)
-        return shown["objects"][0]["paths"][0]["text"]
-
+    side, path = dumped_by(heapdiff_bin, run_program, "c_members", walker)
     main = "sys.modules['__main__']."
     assert path(side["rows"]) == main + "HANDLER.args[0]"
     assert path(side["fget"]) == main + "GETTER.fget"
