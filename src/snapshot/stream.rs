@@ -6,40 +6,17 @@
 // Only the native walker (the `python` feature) streams; plain builds compile it for its tests.
 #![cfg_attr(not(feature = "python"), allow(dead_code))]
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-use super::write::{temp_path, write_head, write_tail, RecordChunk, StreamedRecords};
+use super::write::{temp_path, write_head, write_tail, Out, RecordChunk, StreamedRecords};
 use super::{Header, RootKind, Trailer};
 use crate::error::{Error, Result};
 
 /// Chunks in flight between the walk and the writer: enough to ride out a slow write, few enough
 /// that memory stays at a few chunks.
 const IN_FLIGHT: usize = 4;
-
-enum Out {
-    Plain(BufWriter<File>),
-    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
-}
-
-impl Out {
-    fn inner(&mut self) -> &mut dyn Write {
-        match self {
-            Out::Plain(w) => w,
-            Out::Gzip(w) => w,
-        }
-    }
-    fn finish(self) -> std::io::Result<()> {
-        let mut file = match self {
-            Out::Plain(w) => w,
-            Out::Gzip(w) => w.finish()?,
-        };
-        file.flush()
-    }
-}
 
 type Written = (Out, StreamedRecords, std::io::Result<()>);
 
@@ -64,10 +41,8 @@ impl SnapshotStream {
     pub fn create(path: &Path, gzip: bool, header: &Header, roots: &[(u64, RootKind, &str)]) -> Result<Self> {
         let tmp = temp_path(path);
         let io_err = |source| Error::Io { path: path.to_path_buf(), source };
-        let file = File::create(&tmp).map_err(io_err)?;
+        let mut out = Out::create(&tmp, gzip).map_err(io_err)?;
         let mut stream = SnapshotStream { path: path.to_path_buf(), tmp, head_bytes: 0, tx: None, spare: None, writer: None, blocked: Default::default(), renamed: false };
-        let buf = BufWriter::with_capacity(1 << 20, file);
-        let mut out = if gzip { Out::Gzip(flate2::write::GzEncoder::new(buf, flate2::Compression::fast())) } else { Out::Plain(buf) };
         let mut head = Vec::new();
         write_head(&mut head, header, roots).map_err(io_err)?;
         out.inner().write_all(&head).map_err(io_err)?;

@@ -21,22 +21,42 @@ pub fn save_with(g: &Graph, path: &Path, gzip: bool) -> Result<()> {
     let io_err = |source: std::io::Error| Error::Io { path: path.to_path_buf(), source };
     let tmp = temp_path(path);
     let result = (|| -> std::io::Result<()> {
-        let file = std::fs::File::create(&tmp)?;
-        if gzip {
-            let mut gz = flate2::write::GzEncoder::new(BufWriter::with_capacity(1 << 20, file), flate2::Compression::fast());
-            write(g, &mut gz)?;
-            gz.finish()?.flush()?;
-        } else {
-            let mut w = BufWriter::with_capacity(1 << 20, file);
-            write(g, &mut w)?;
-            w.flush()?;
-        }
+        let mut out = Out::create(&tmp, gzip)?;
+        write(g, out.inner())?;
+        out.finish()?;
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(io_err)
+}
+
+/// A snapshot file being written: buffered, and compressed with gzip when asked.
+pub(crate) enum Out {
+    Plain(BufWriter<std::fs::File>),
+    Gzip(flate2::write::GzEncoder<BufWriter<std::fs::File>>),
+}
+
+impl Out {
+    pub fn create(path: &Path, gzip: bool) -> std::io::Result<Out> {
+        let buf = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+        Ok(if gzip { Out::Gzip(flate2::write::GzEncoder::new(buf, flate2::Compression::fast())) } else { Out::Plain(buf) })
+    }
+    pub fn inner(&mut self) -> &mut dyn Write {
+        match self {
+            Out::Plain(w) => w,
+            Out::Gzip(w) => w,
+        }
+    }
+    /// Ends the gzip stream (if any) and flushes.
+    pub fn finish(self) -> std::io::Result<()> {
+        let mut file = match self {
+            Out::Plain(w) => w,
+            Out::Gzip(w) => w.finish()?,
+        };
+        file.flush()
+    }
 }
 
 /// Where a snapshot is written before it is renamed to `path` when whole: beside it, hidden.
