@@ -5,6 +5,7 @@
 //! `ValueError` (a wrong argument).
 
 mod convert;
+mod sizes;
 pub(crate) mod walker;
 
 use std::path::PathBuf;

@@ -29,16 +29,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PySet, PyTuple};
 use rustc_hash::FxHashMap;
 
+use super::sizes::{SizeRule, Sizes, _PySys_GetSizeOf};
 use super::{to_py_err, NativeSnapshot};
 use crate::graph::{Graph, GraphBuilder, LabelIndex};
 use crate::snapshot::{AttrStorage, Extra, Header, RootKind, SnapshotStream, Trailer};
 
 type Obj = *mut ffi::PyObject;
 
-extern "C" {
-    /// `sys.getsizeof(o)`: `(size_t)-1` with an exception set when `__sizeof__` failed.
-    fn _PySys_GetSizeOf(o: Obj) -> usize;
-}
 
 const TPFLAGS_MANAGED_DICT: u64 = 1 << 4;
 const TPFLAGS_HEAPTYPE: u64 = 1 << 9;
@@ -114,6 +111,7 @@ struct TInfo {
     kind: Kind,
     inst: Option<usize>,
     len: Len,
+    size: SizeRule,
 }
 
 /// Type objects the walk compares with, by address.
@@ -362,6 +360,8 @@ struct Walker {
     ml: Option<MlHooks>,
     /// Reused to build labels.
     label_buf: String,
+    /// `sys.getsizeof` computed for the types whose `__sizeof__` is known.
+    sizes: Sizes,
     /// The agent verified the generator layout (`layout_status()["gen"]`).
     gen_ok: bool,
     /// The file being written (`heapdiff.dump`): records go to it every [`CHUNK`] objects instead
@@ -609,7 +609,7 @@ impl Walker {
                 inst = Some(self.cmembers.len() - 1);
             }
         }
-        let info = TInfo { kind, inst, len };
+        let info = TInfo { kind, inst, len, size: self.sizes.rule(t) };
         self.tinfo.insert(tu, info);
         info
     }
@@ -920,7 +920,9 @@ impl Walker {
             let (mut sz, mut err) = (0, false);
             // pandas' __sizeof__ runs memory_usage(deep=True), O(cells): the agent's `_ml_record`
             // writes the object's own size without it
-            if info.kind != Kind::Ml(K_PD) {
+            if let Some(n) = self.sizes.size(o, t, info.size) {
+                sz = n;
+            } else if info.kind != Kind::Ml(K_PD) {
                 sz = _PySys_GetSizeOf(o) as u64;
                 if !ffi::PyErr_Occurred().is_null() {
                     if ffi::PyErr_ExceptionMatches(ffi::PyExc_Exception) == 0 {
@@ -1311,6 +1313,19 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
     let module_str = pyo3::types::PyString::intern(py, "__module__");
     let name_str = pyo3::types::PyString::intern(py, "__name__");
     let ellipsis = pyo3::types::PyString::new(py, "\u{2026}");
+    let sizeof_str = pyo3::types::PyString::intern(py, "__sizeof__");
+    // objects of every kind the fast sizes cover, for their self-check
+    let probes = py.eval(
+        c"[0, 1, -5, 2**40, -(2**70), 10**100, True, [], [1, 2, 3], [0] * 7 + [1], list(range(1000)), '', 'abc', 'x' * 100, \
+          'caf\\u00e9', 1.5, (), (1, 2), (1,) * 50, object(), \
+          len, range(3), None, b'xyz', bytearray(3), {1: 2}, {1}, frozenset()]",
+        None,
+        None,
+    )?;
+    // (no class is made here: a class is a reference cycle, garbage after the walk; the agent's
+    // context stands for instances of Python classes)
+    let mut probe_ptrs: Vec<Obj> = probes.cast::<PyList>()?.iter().map(|p| p.as_ptr()).collect();
+    probe_ptrs.push(ctx.as_ptr());
 
     let mut b = GraphBuilder::new();
     let intern = |b: &mut GraphBuilder, s: &str| b.intern_label(s);
@@ -1353,6 +1368,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         l,
         ml: None,
         label_buf: String::new(),
+        sizes: unsafe { Sizes::new(sizeof_str.as_ptr(), &probe_ptrs) },
         gen_ok: agent.getattr("_L")?.get_item("gen").is_ok_and(|v| v.is_truthy().unwrap_or(false)),
         stream: None,
     };
@@ -1416,7 +1432,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         }
         let timing = std::env::var_os("HEAPDIFF_TIMING").is_some();
         if timing {
-            eprintln!("walker: setup {:?}", t0.elapsed());
+            eprintln!("walker: setup {:?} (sizes computed: {})", t0.elapsed(), w.sizes.checked());
         }
         let list = objs.as_ptr() as *mut ffi::PyListObject;
         let later: &[Obj] = if (*list).ob_item.is_null() { &[] } else { std::slice::from_raw_parts((*list).ob_item, objs.len()) };

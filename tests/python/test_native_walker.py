@@ -132,3 +132,35 @@ def test_the_walk_leaves_the_sizes_of_non_ascii_names_as_they_were(tmp_path):
     st = heapdiff.dump(tmp_path / "n.json")
     assert st.error is None
     assert [sys.getsizeof(s) for s in strings] == before
+
+
+class Plain:
+    def __init__(self):
+        self.a = 1
+
+
+class Slotted2:
+    __slots__ = ("a", "b")
+
+
+class IntSub(int):
+    pass
+
+
+def test_sizes_the_walker_computes_are_sys_getsizeof(tmp_path):
+    # The walker computes sys.getsizeof itself for object.__sizeof__, int, list and ASCII str (after a
+    # self-check); every edge of those formulas must still equal what __sizeof__ returns.
+    grown = []
+    for i in range(37):
+        grown.append(i)  # over-allocated: capacity above length
+    probes = [0, 1, -1, 2**30 - 1, 2**30, -(2**60), 10**200, True, False, IntSub(7), [], [1], grown,
+              list(range(1000)), "", "a", "x" * 1000, "café", "日本", 1.5, -0.0, (), (1,), tuple(range(300)),
+              object(), Plain(), Slotted2(), range(5), None, b"", b"bytes", bytearray(b"ab"), {1: 2}, set(),
+              frozenset({1}), 10**5 + 1, -(10**5) - 1]
+    st = heapdiff.dump(tmp_path / "s.json")
+    assert st.error is None
+    import json
+
+    sizes = {r[0]: r[2] for r in json.loads((tmp_path / "s.json").read_text())["objects"]}
+    wrong = [(repr(p)[:30], sizes.get(id(p)), sys.getsizeof(p)) for p in probes if sizes.get(id(p)) != sys.getsizeof(p)]
+    assert wrong == []
