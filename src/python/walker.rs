@@ -4,7 +4,8 @@
 //!
 //! Same object set, sizes, edges, labels and roots as the agent: the stack starts as
 //! `gc.get_objects()` plus the root frames plus `sys.modules` (popped first); each object is
-//! recorded once with `sys.getsizeof` (`_PySys_GetSizeOf`), its referents from its type's
+//! recorded once with `sys.getsizeof` (computed where `__sizeof__` is a known C function, see
+//! `sizes.rs`, else `_PySys_GetSizeOf`), its referents from its type's
 //! `tp_traverse` (what `gc.get_referents` calls) and the edges the agent adds (dict keys, instance
 //! attributes read from the type's shared keys and the inline values, slots, type, module,
 //! function, code, frame, cell and method fields), with the agent's labels. The rare parts that
