@@ -842,6 +842,19 @@ def _ml_record(ctx, kind, o, sz, gr, ids, labs, x):
     return sz
 
 
+def _field_labels(oid, fields, ids):
+    """Labels for the referents `ids` of the object at `oid`, given (offset, label) of the object
+    pointers it holds in its struct (read in place: a NULL field is no referent)."""
+    M = _M
+    ei, el = [], []
+    for off, lb in fields:
+        p = M[(oid + off) >> 3]
+        if p:
+            ei.append(p)
+            el.append(lb)
+    return _match_labels(ids, ei, el)
+
+
 def _local_labels(fr, ci, ei, el, lab):
     """Appends the local variables of interpreter frame `fr` running code `ci` (addresses) to
     ei/el: (object address, "local 'name'" or "cell 'name'")."""
@@ -1347,14 +1360,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                     if type(q) is str:
                         x.append('"n":' + enc(q))
                     if use_func:
-                        ei = []
-                        el = []
-                        for off, lb in func_fields:
-                            p = M[(oid + off) >> 3]
-                            if p:
-                                ei.append(p)
-                                el.append(lb)
-                        labs = _match_labels(ids, ei, el)
+                        labs = _field_labels(oid, func_fields, ids)
                 elif kind == K_CODE:
                     q = _code_qualname(o)
                     if type(q) is str:
@@ -1397,13 +1403,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                     if use_gen:
                         labs = _gen_labels(o, oid, ids, lab)
                 elif kind == K_CMEMBERS:
-                    ei, el = [], []
-                    for off, lb in info[1]:
-                        p = M[(oid + off) >> 3]
-                        if p:
-                            ei.append(p)
-                            el.append(lb)
-                    labs = _match_labels(ids, ei, el)
+                    labs = _field_labels(oid, info[1], ids)
                 elif kind == K_CELL:
                     labs = [L_cell] * len(ids)
                 elif kind == K_METHOD:

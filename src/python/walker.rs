@@ -251,6 +251,20 @@ fn match_labels(ids: &[usize], exp_ids: &[usize], exp_labs: &[LabelIndex], out: 
     out.extend(ids.iter().map(|i| want.get_mut(i).and_then(|q| q.pop_front()).unwrap_or(0)));
 }
 
+/// The agent's `_field_labels`: labels for the referents `ids` of the object at `oid`, given
+/// (offset, label) of the object pointers it holds in its struct (a NULL field is no referent).
+unsafe fn field_labels(oid: usize, fields: &[(isize, LabelIndex)], ids: &[usize], out: &mut Vec<LabelIndex>) {
+    let (mut ei, mut el) = (Vec::new(), Vec::new());
+    for &(off, l) in fields {
+        let p = word((oid as isize + off) as usize);
+        if p != 0 {
+            ei.push(p);
+            el.push(l);
+        }
+    }
+    match_labels(ids, &ei, &el, out);
+}
+
 /// The fields of one record beyond id, type, size and refs, as the walk finds them. The common
 /// ones (a str's hash, a length, the attribute storage, inline bytes) go to the builder's side
 /// arrays as they are; the rare rest is an [`Extra`], allocated only for objects that have one.
@@ -400,7 +414,7 @@ struct Labels {
     fglob: LabelIndex,
     ftrace: LabelIndex,
     code: Vec<(usize, LabelIndex)>,
-    func: Vec<(usize, LabelIndex)>,
+    func: Vec<(isize, LabelIndex)>,
 }
 
 impl Walker {
@@ -1125,16 +1139,7 @@ impl Walker {
             }
             Kind::Func => {
                 f.rich().n = text_of(word(oid + 40) as Obj, s);
-                let mut ei = Vec::new();
-                let mut el = Vec::new();
-                for &(off, l) in &self.l.func {
-                    let p = word(oid + off);
-                    if p != 0 {
-                        ei.push(p);
-                        el.push(l);
-                    }
-                }
-                match_labels(ids, &ei, &el, &mut labs);
+                field_labels(oid, &self.l.func, ids, &mut labs);
             }
             Kind::Code => {
                 f.rich().n = text_of(word(oid + 128) as Obj, s);
@@ -1171,17 +1176,7 @@ impl Walker {
                     match_labels(ids, &ei, &el, &mut labs);
                 }
             }
-            Kind::CMembers => {
-                let (mut ei, mut el) = (Vec::new(), Vec::new());
-                for &(off, l) in &self.cmembers[info.inst.expect("members")] {
-                    let p = word((oid as isize + off) as usize);
-                    if p != 0 {
-                        ei.push(p);
-                        el.push(l);
-                    }
-                }
-                match_labels(ids, &ei, &el, &mut labs);
-            }
+            Kind::CMembers => field_labels(oid, &self.cmembers[info.inst.expect("members")], ids, &mut labs),
             Kind::Generator => {
                 // the agent's `_gen_labels`: the frame is inline at +80 (3.11), alive until
                 // FRAME_CLEARED (4) in the state byte at +75; gi_code at +16
@@ -1347,7 +1342,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         fglob: intern(&mut b, ".f_globals"),
         ftrace: intern(&mut b, ".f_trace"),
         code: CODE_FIELDS.iter().map(|&(o, n)| (o, intern(&mut b, n))).collect(),
-        func: FUNC_FIELDS.iter().map(|&(o, n)| (o, intern(&mut b, n))).collect(),
+        func: FUNC_FIELDS.iter().map(|&(o, n)| (o as isize, intern(&mut b, n))).collect(),
     };
     let mut w = Walker {
         b,
