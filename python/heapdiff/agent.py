@@ -271,6 +271,8 @@ K_LEAF, K_GEN, K_STR, K_BYTES, K_DICT, K_TYPE, K_MODULE, K_FUNC, K_CODE, K_FRAME
 K_ND, K_TENSOR, K_MMAP, K_GFN, K_PD = range(12, 17)
 K_GENERATOR = 17  # generator, coroutine, async generator: their frame's locals are labelled
 K_CMEMBERS = 18  # a C type's object members (functools.partial .func, property .fget, re.Match .string)
+K_CGETSETS = 19  # asyncio's C Future and Task: fields read with their own C getters (._coro, ._result)
+_ASYNC_FIELDS = ("_loop", "_result", "_exception", "_source_traceback", "_cancel_message", "_coro", "_fut_waiter")
 _GEN_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
 
 _CODE_FIELDS = ((24, ".co_consts"), (32, ".co_names"), (40, ".co_exceptiontable"),
@@ -334,6 +336,7 @@ class _Ctx:
         self.key_labels = {}  # exact str key -> label index of its value edge
         self.hasher = None
         self.ml = _ml_types()  # accessors of numpy/torch/mmap, for the libraries the program imported
+        self.async_fields = _async_fields()  # getters of asyncio's C Future and Task, when imported
         self.keep = []  # objects the agent obtained from a library getter (torch): alive until the dump ends
         self.storages = set()  # (device, data_ptr) of torch storages already counted
 
@@ -442,7 +445,10 @@ class _Ctx:
                         if f is ml["pd_sizeof"]:
                             kind = K_PD
                         break
-        if kind == K_GEN and inst is None and not flags & _TPFLAGS_HEAPTYPE and _L.get("member"):
+        fields = self.async_fields.get(id(t)) if kind == K_GEN and inst is None else None
+        if fields:
+            kind, inst = K_CGETSETS, [(g, self.lab(name)) for g, name in fields]
+        elif kind == K_GEN and inst is None and not flags & _TPFLAGS_HEAPTYPE and _L.get("member"):
             try:
                 mem = self.members_of(t)
             except Exception:
@@ -621,6 +627,24 @@ def _mod_attr(name, attr):
     if type(m) is not types.ModuleType:
         return None
     return _dict_get(_mod_dict(m), attr)
+
+
+def _async_fields():
+    """{id(type): [(getter, label)]} for asyncio's C `Future` and `Task` when the program imported
+    `_asyncio`: their fields are getsets, read on exact instances with the types' own C getters,
+    which return a field as it is (no code of the program runs, nothing is created)."""
+    out = {}
+    try:
+        for name in ("Future", "Task"):
+            t = _c_type(_mod_attr("_asyncio", name))
+            if t is not None:
+                td = _t_dict(t)
+                fields = [(td[k].__get__, "." + k) for k in _ASYNC_FIELDS if type(td.get(k)) is _GetSet]
+                if fields:
+                    out[id(t)] = fields
+    except Exception:
+        return {}
+    return out
 
 
 def _c_type(t):
@@ -1404,6 +1428,11 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                         labs = _gen_labels(o, oid, ids, lab)
                 elif kind == K_CMEMBERS:
                     labs = _field_labels(oid, info[1], ids)
+                elif kind == K_CGETSETS:
+                    vals = [(g(o), lb) for g, lb in info[1]]  # kept until matched: ids stay theirs
+                    labs = _match_labels(ids, [id(v) for v, _ in vals if v is not None],
+                                         [lb for v, lb in vals if v is not None])
+                    del vals
                 elif kind == K_CELL:
                     labs = [L_cell] * len(ids)
                 elif kind == K_METHOD:

@@ -81,6 +81,8 @@ enum Kind {
     /// A C type with object members (`functools.partial`, `property`, `re.Match`): `inst` is
     /// the index of its members in `Walker::cmembers`.
     CMembers,
+    /// asyncio's C `Future` or `Task`: `inst` is the index of its getters in `Walker::cgetsets`.
+    CGetsets,
     /// numpy array, torch tensor, mmap, autograd node, pandas object: the agent's kind (12..=16),
     /// recorded by the agent's own `_ml_record` (rare objects; their libraries' getters).
     Ml(u8),
@@ -251,6 +253,47 @@ fn match_labels(ids: &[usize], exp_ids: &[usize], exp_labs: &[LabelIndex], out: 
     out.extend(ids.iter().map(|i| want.get_mut(i).and_then(|q| q.pop_front()).unwrap_or(0)));
 }
 
+/// A C getter of a getset descriptor, with its closure.
+type Getter = (unsafe extern "C" fn(Obj, *mut c_void) -> Obj, *mut c_void);
+
+/// The agent's `_ASYNC_FIELDS`: the fields of asyncio's C `Future` and `Task` that are labelled.
+const ASYNC_FIELDS: [&str; 7] = ["_loop", "_result", "_exception", "_source_traceback", "_cancel_message", "_coro", "_fut_waiter"];
+
+/// The agent's `_async_fields`: the getters of `ASYNC_FIELDS` of asyncio's C `Future` and `Task`,
+/// when `_asyncio` is in `sys.modules` (it is never imported here).
+unsafe fn async_getters(py: Python<'_>, getset_type: usize) -> Vec<(usize, Vec<(Getter, String)>)> {
+    let mut out = Vec::new();
+    let Ok(m) = py.import("sys").and_then(|s| s.getattr("modules")).and_then(|m| m.get_item("_asyncio")) else { return out };
+    if ffi::PyModule_Check(m.as_ptr()) == 0 {
+        return out;
+    }
+    let md = ffi::PyModule_GetDict(m.as_ptr());
+    for name in [c"Future", c"Task"] {
+        let t = ffi::PyDict_GetItemString(md, name.as_ptr());
+        if t.is_null() || ffi::PyType_Check(t) == 0 || flags(t as *mut ffi::PyTypeObject) & TPFLAGS_HEAPTYPE != 0 {
+            continue;
+        }
+        let td = (*(t as *mut ffi::PyTypeObject)).tp_dict;
+        let mut fields = Vec::new();
+        for field in ASYNC_FIELDS {
+            let Ok(key) = std::ffi::CString::new(field) else { continue };
+            let d = if td.is_null() { std::ptr::null_mut() } else { ffi::PyDict_GetItemString(td, key.as_ptr()) };
+            if d.is_null() || ty(d) as usize != getset_type {
+                continue;
+            }
+            // PyGetSetDescrObject: PyDescr_COMMON (40 bytes), then PyGetSetDef *d_getset
+            let def = word(d as usize + 40) as *const ffi::PyGetSetDef;
+            if let Some(get) = def.as_ref().and_then(|g| g.get) {
+                fields.push(((get, (*def).closure), format!(".{field}")));
+            }
+        }
+        if !fields.is_empty() {
+            out.push((t as usize, fields));
+        }
+    }
+    out
+}
+
 /// The agent's `_field_labels`: labels for the referents `ids` of the object at `oid`, given
 /// (offset, label) of the object pointers it holds in its struct (a NULL field is no referent).
 unsafe fn field_labels(oid: usize, fields: &[(isize, LabelIndex)], ids: &[usize], out: &mut Vec<LabelIndex>) {
@@ -362,6 +405,9 @@ struct Walker {
     insts: Vec<Inst>,
     /// (offset, label) of the object members of C types, by `TInfo::inst` of `Kind::CMembers`.
     cmembers: Vec<Vec<(isize, LabelIndex)>>,
+    /// The agent's `_async_fields`: (type address, its getters with their labels), for asyncio's
+    /// C `Future` and `Task` when the program imported `_asyncio`.
+    cgetsets: Vec<(usize, Vec<(Getter, LabelIndex)>)>,
     key_labels: FxHashMap<usize, LabelIndex>,
     root_frames: FxHashMap<usize, (Vec<Obj>, Vec<LabelIndex>)>,
     t: Types,
@@ -614,7 +660,11 @@ impl Walker {
         if let Some(k) = self.ml_kind(t) {
             kind = Kind::Ml(k);
         }
-        if kind == Kind::Gen && inst.is_none() && f & TPFLAGS_HEAPTYPE == 0 {
+        let getsets = if kind == Kind::Gen && inst.is_none() { self.cgetsets.iter().position(|(a, _)| *a == tu) } else { None };
+        if let Some(i) = getsets {
+            kind = Kind::CGetsets;
+            inst = Some(i);
+        } else if kind == Kind::Gen && inst.is_none() && f & TPFLAGS_HEAPTYPE == 0 {
             // a C type's object members: labelled like slots (the agent's K_CMEMBERS)
             let mut mem = Vec::new();
             self.members_of(t, &mut mem);
@@ -1177,6 +1227,27 @@ impl Walker {
                 }
             }
             Kind::CMembers => field_labels(oid, &self.cmembers[info.inst.expect("members")], ids, &mut labs),
+            Kind::CGetsets => {
+                // the agent's K_CGETSETS: each field through the type's own C getter (a new
+                // reference to the field as it is, or None when empty)
+                let (mut ei, mut el, mut got) = (Vec::new(), Vec::new(), Vec::new());
+                for &((get, closure), l) in &self.cgetsets[info.inst.expect("getters")].1 {
+                    let v = get(o, closure);
+                    if v.is_null() {
+                        ffi::PyErr_Clear();
+                        continue;
+                    }
+                    got.push(v);
+                    if v != ffi::Py_None() {
+                        ei.push(v as usize);
+                        el.push(l);
+                    }
+                }
+                match_labels(ids, &ei, &el, &mut labs);
+                for v in got {
+                    ffi::Py_DECREF(v);
+                }
+            }
             Kind::Generator => {
                 // the agent's `_gen_labels`: the frame is inline at +80 (3.11), alive until
                 // FRAME_CLEARED (4) in the state byte at +75; gi_code at +16
@@ -1353,6 +1424,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         tinfo: FxHashMap::default(),
         insts: Vec::new(),
         cmembers: Vec::new(),
+        cgetsets: Vec::new(),
         key_labels: FxHashMap::default(),
         root_frames: FxHashMap::default(),
         t,
@@ -1371,6 +1443,11 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
     let ml_on = ctx.getattr("ml")?.is_truthy()?;
     let (ml_record, ml_classify, ml_tinfo, ml_labels) =
         (agent.getattr("_ml_record")?, ctx.getattr("classify")?, ctx.getattr("tinfo")?, ctx.getattr("labels")?);
+    let getset_type = type_addr(py, "types", "GetSetDescriptorType")?;
+    for (t, fields) in unsafe { async_getters(py, getset_type) } {
+        let fields = fields.into_iter().map(|(g, name)| (g, w.b.intern_label(&name))).collect();
+        w.cgetsets.push((t, fields));
+    }
     if ml_on {
         w.ml = Some(MlHooks {
             ctx: ctx.as_ptr(),

@@ -114,9 +114,9 @@ def test_generator_and_coroutine_locals_name_what_they_hold(heapdiff_bin, run_pr
     side, path = dumped_by(heapdiff_bin, run_program, "generator_locals", walker)
     # a suspended generator held by a module global, its local 'rows'
     assert path(side["rows"]) == "sys.modules['__main__'].PARKED local 'rows'"
-    # coroutines parked in asyncio: whatever leads to them, the last step names the local
+    # coroutines parked in asyncio: whatever leads to their task, the task's coroutine, its local
     for oid in side["batches"]:
-        assert path(oid).endswith(" local 'batch'"), path(oid)
+        assert path(oid).endswith("._coro local 'batch'"), path(oid)
     # the generator running the dump: its frame is a root, its local is labelled there
     assert path(side["chunk"]).endswith("frame dumping() local 'chunk'"), path(side["chunk"])
 

@@ -66,7 +66,8 @@ def test_the_heap_program_covers_every_kind(pair):
     labels = {lab for edges_extras in by_type.values() for edges, _x in edges_extras for _t, lab in edges}
     for expected in (".name", ".a", ".__dict__", "<key>", "[1]", "[2.5]", "[None]", "[True]", "[<tuple>]",
                      ".cell_contents", ".__func__", ".__self__", ".__code__", ".__mro__", ".f_back",
-                     "local 'which'", ".co_consts"):
+                     "local 'which'", ".co_consts", "local 'batch'", "local 'x'", "._coro",
+                     "._loop", "._result", ".fget"):
         assert expected in labels, expected
     assert any(lab.startswith("['kkkk") and lab.endswith("\u2026']") for lab in labels)
     bad = by_type["__main__.BadSize"][0][1]

@@ -109,6 +109,28 @@ cycle = [1]
 cycle.append(cycle)
 del cycle
 
+
+async def parked(batch):
+    await parked(batch)  # never runs: the task stays pending with the coroutine created
+
+
+# asyncio's C Future and Task (fields read by their getters), a coroutine, an async generator
+import asyncio  # noqa: E402
+
+LOOP = asyncio.new_event_loop()
+HEAP["task"] = LOOP.create_task(parked([1, 2, 3]))
+HEAP["future"] = LOOP.create_future()
+HEAP["future"].set_result(["result"])
+HEAP["coro"] = parked(["coro local"])
+HEAP["coro"].close()  # closed: its frame is cleared
+
+
+async def agen(x):
+    yield x
+
+
+HEAP["agen"] = agen(["async generator local"])  # created: its argument is in place
+
 stop = threading.Event()
 t = threading.Thread(target=stop.wait, name="waiter")
 t.start()
