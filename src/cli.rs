@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::algo::Analysis;
+use crate::algo::{Analysis, DeepScope};
 use crate::error::Error;
 use crate::inspect;
 use crate::report::write_json;
@@ -189,6 +189,10 @@ pub struct ShowArgs {
     /// How many referents, referrers and paths to list.
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+    /// Deep size over everything reachable; by default it stops at classes, modules, functions,
+    /// code and frames, as pympler's `asizeof` does (docs/CLI.md).
+    #[arg(long)]
+    pub deep_all: bool,
     /// Print JSON instead of text (docs/CLI.md).
     #[arg(long)]
     pub json: bool,
@@ -289,7 +293,8 @@ fn dispatch(cmd: &Command, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
         Command::Show(a) => {
             let g = crate::snapshot::load(&a.snapshot)?;
             let v = inspect::find_object(&g, &a.id)?;
-            let s = inspect::show(&Analysis::new(&g), v, a.limit);
+            let scope = if a.deep_all { DeepScope::All } else { DeepScope::Data };
+            let s = inspect::show(&Analysis::new(&g), v, a.limit, scope);
             emit(out, a.json, &s, inspect::write_show_text)?;
         }
         Command::Suggest(a) => {

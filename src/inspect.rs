@@ -6,7 +6,7 @@ use std::ops::Deref;
 
 use serde::Serialize;
 
-use crate::algo::{edge_text, Analysis, Path, PathStart};
+use crate::algo::{edge_text, Analysis, DeepScope, Path, PathStart};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Node};
 use crate::report::{format_count, format_size};
@@ -150,6 +150,8 @@ pub struct Show {
     pub shallow_size: u64,
     pub deep_size: u64,
     pub deep_objects: u64,
+    /// `"data"` (stops at classes, modules, functions, code, frames) or `"all"` (`--deep-all`).
+    pub deep_scope: &'static str,
     pub retained_size: u64,
     pub retained_objects: u64,
     pub garbage: bool,
@@ -177,7 +179,7 @@ pub struct Neighbour {
 
 /// The object `v`, with up to `limit` referents (in ref order), referrers (largest retained first)
 /// and paths.
-pub fn show<G: Deref<Target = Graph>>(a: &Analysis<G>, v: Node, limit: usize) -> Show {
+pub fn show<G: Deref<Target = Graph>>(a: &Analysis<G>, v: Node, limit: usize, scope: DeepScope) -> Show {
     let g = a.graph();
     let neighbour = |n: Node, label: String| Neighbour {
         id: g.id(n),
@@ -198,7 +200,7 @@ pub fn show<G: Deref<Target = Graph>>(a: &Analysis<G>, v: Node, limit: usize) ->
     let referrers_count = from.len() as u64;
     from.sort_by_key(|&(r, _)| (std::cmp::Reverse(a.retained_size(r)), g.id(r)));
     let referrers = from.into_iter().take(limit).map(|(r, pos)| neighbour(r, edge_text(g, r, pos))).collect();
-    let deep = a.deep_size(&[v]);
+    let deep = a.deep_size(&[v], scope);
     Show {
         file: g.path().display().to_string(),
         id: g.id(v),
@@ -207,6 +209,7 @@ pub fn show<G: Deref<Target = Graph>>(a: &Analysis<G>, v: Node, limit: usize) ->
         shallow_size: g.shallow_size(v),
         deep_size: deep.size,
         deep_objects: deep.objects,
+        deep_scope: if scope == DeepScope::All { "all" } else { "data" },
         retained_size: a.retained_size(v),
         retained_objects: a.retained_count(v),
         garbage: a.is_garbage(v),
@@ -224,8 +227,9 @@ pub fn write_show_text(w: &mut dyn Write, s: &Show) -> std::io::Result<()> {
     writeln!(w, "<{} at {:#x}>{name}", s.type_name, s.id)?;
     writeln!(
         w,
-        "  shallow {}, deep {} ({} objects), retained {} ({} objects)",
+        "  shallow {}, deep{} {} ({} objects), retained {} ({} objects)",
         format_size(s.shallow_size),
+        if s.deep_scope == "all" { " (all reachable)" } else { "" },
         format_size(s.deep_size),
         format_count(s.deep_objects),
         format_size(s.retained_size),

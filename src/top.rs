@@ -157,10 +157,12 @@ pub fn holders<G: Deref<Target = Graph>>(a: &Analysis<G>, count: usize) -> Vec<N
             .iter()
             .any(|&c| if owned_dict.contains(c) { tree.children(c).iter().any(|&cc| heavy(cc)) } else { heavy(c) })
     };
+    // `--top 0` asks for every holder
+    let count = if count == 0 { usize::MAX } else { count };
     // A min-heap of the best `count` so far, keyed by (retained size desc, id).
     let mut best: BinaryHeap<(Reverse<u64>, u64, Node)> = BinaryHeap::new();
     for v in g.nodes() {
-        if count == 0 || owned_dict.contains(v) || held_from.contains(v) {
+        if owned_dict.contains(v) || held_from.contains(v) {
             continue;
         }
         let key = (Reverse(a.retained_size(v)), g.id(v), v);

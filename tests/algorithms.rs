@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use heapdiff::algo::{Analysis, Components, PathStart};
+use heapdiff::algo::{Analysis, Components, DeepScope, PathStart};
 use heapdiff::graph::{Graph, GraphBuilder, Node};
 use heapdiff::snapshot::RootKind;
 use proptest::prelude::*;
 
-const TYPES: [&str; 3] = ["app.Node", "builtins.dict", "builtins.list"];
+const TYPES: [&str; 4] = ["app.Node", "builtins.dict", "builtins.list", "builtins.function"];
 
 fn id(n: usize) -> u64 {
     0x1000 + 16 * n as u64
@@ -267,9 +267,34 @@ proptest! {
         let set: Vec<Node> = picks.iter().map(|&p| (p % g.node_count()) as Node).collect();
         let r = reach(&g, &set, None);
         let slow: u64 = g.nodes().filter(|&v| r[v as usize]).map(|v| g.shallow_size(v)).sum();
-        let d = a.deep_size(&set);
+        let d = a.deep_size(&set, DeepScope::All);
         prop_assert_eq!(d.size, slow);
         prop_assert_eq!(d.objects, r.iter().filter(|&&x| x).count() as u64);
+    }
+
+    #[test]
+    fn deep_size_of_data_does_not_enter_functions(g in arb_graph(), picks in proptest::collection::vec(0usize..28, 1..4)) {
+        // the slow twin: reachability that never enters a function it did not start from
+        let set: Vec<Node> = picks.iter().map(|&p| (p % g.node_count()) as Node).collect();
+        let mut seen = vec![false; g.node_count()];
+        let mut stack: Vec<Node> = Vec::new();
+        for &s in &set {
+            if !std::mem::replace(&mut seen[s as usize], true) {
+                stack.push(s);
+            }
+        }
+        while let Some(v) = stack.pop() {
+            for &t in g.successors(v) {
+                if !seen[t as usize] && g.type_name(t) != "builtins.function" {
+                    seen[t as usize] = true;
+                    stack.push(t);
+                }
+            }
+        }
+        let slow: u64 = g.nodes().filter(|&v| seen[v as usize]).map(|v| g.shallow_size(v)).sum();
+        let d = Analysis::new(&g).deep_size(&set, DeepScope::Data);
+        prop_assert_eq!(d.size, slow);
+        prop_assert_eq!(d.objects, seen.iter().filter(|&&x| x).count() as u64);
     }
 }
 
@@ -345,7 +370,8 @@ fn ten_million_object_chain_does_not_overflow_the_stack() {
     assert_eq!(a.idom(N as Node - 1), Some(N as Node - 2));
     assert_eq!(a.retained_by_type(), &[48 * N as u64]);
     assert_eq!(a.shortest_paths().parent(N as Node - 1), Some(N as Node - 2));
-    assert_eq!(a.deep_size(&[0]).objects, N as u64);
+    assert_eq!(a.deep_size(&[0], DeepScope::All).objects, N as u64);
+    assert_eq!(a.deep_size(&[0], DeepScope::Data).objects, N as u64);
     assert!(a.cycles().is_empty());
     let p = a.path(5);
     assert_eq!(p.text, format!("<unreferenced app.Node at {:#x}>.next.next.next.next.next", id(0)));

@@ -284,6 +284,20 @@ _FUNC_FIELDS = ((48, ".__code__"), (16, ".__globals__"), (24, ".__builtins__"), 
                 (88, ".__dict__"), (72, ".__closure__"), (112, ".__annotations__"), (40, ".__qualname__"))
 
 
+def _seq_reversed():
+    """Ids of `list` and `tuple` when `gc.get_referents` lists their items last first (their
+    `tp_traverse` walks backwards on 3.11-3.15): the walk reverses those to write index order."""
+    out = set()
+    a, b = object(), object()
+    for t, probe in ((list, [a, b]), (tuple, (a, b))):
+        if list(map(id, _get_referents(probe))) == [id(b), id(a)]:
+            out.add(id(t))
+    return frozenset(out)
+
+
+_SEQ_REVERSED = _seq_reversed()
+
+
 def _type_name(t):
     """'module.qualname' of a type, read with type's own descriptors (no metaclass code runs)."""
     try:
@@ -1075,6 +1089,7 @@ def _header(redact, t0, gc_enabled):
     hdr["gc"] = {"enabled": gc_enabled, "count": list(gc.get_count()), "threshold": list(gc.get_threshold()),
                  "stats": st, "garbage": len(gc.garbage), "frozen": frozen}
     hdr["agent"] = AGENT
+    hdr["item_order"] = "index"
     hdr["walker"] = "python"
     hdr["pointer_size"] = 8 if sys.maxsize > 2 ** 32 else 4
     hdr["redact"] = bool(redact)
@@ -1164,6 +1179,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
     chain_fi = chain.from_iterable
     enc = _enc
     STR_TID = id(str)
+    seq_rev = _SEQ_REVERSED
     LIMIT = _SIZE_LIMIT
     M = _M
     L_key = lab("<key>")
@@ -1241,6 +1257,8 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                 app(f'[{oid},{tid},{sz},[],[],{{"h":{hash(o)},"l":{len(o)}}}]')
         elif kind == K_GEN and info[1] is None:
             gr = get_referents(o)
+            if tid in seq_rev:  # an exact list or tuple: items in index order (docs/FORMAT.md)
+                gr.reverse()
             if gr:
                 extend(gr)
                 nedge += len(gr)

@@ -16,7 +16,7 @@ pub mod scc;
 use std::cell::OnceCell;
 use std::ops::Deref;
 
-pub use deep::{deep_size, DeepSize};
+pub use deep::{deep_size, program_nodes, program_types, DeepScope, DeepSize};
 pub use dominators::DominatorTree;
 pub use paths::{edge_text, object_ref, Path, PathStart, ShortestPaths};
 pub use scc::{Components, Members};
@@ -162,9 +162,11 @@ impl<G: Deref<Target = Graph>> Analysis<G> {
         self.reverse.get_or_init(|| self.graph.reverse())
     }
 
-    /// The deep size of a set of objects.
-    pub fn deep_size(&self, nodes: &[Node]) -> DeepSize {
-        deep::deep_size(&self.graph, nodes)
+    /// The deep size of a set of objects, stopping at classes, modules and functions unless
+    /// `scope` is [`DeepScope::All`] (see [`deep`]).
+    pub fn deep_size(&self, nodes: &[Node], scope: DeepScope) -> DeepSize {
+        let stop = (scope == DeepScope::Data).then(|| deep::program_nodes(&self.graph, &deep::program_types(&self.graph)));
+        deep::deep_size(&self.graph, nodes, stop.as_ref())
     }
 
     /// Strongly connected components as cycle reports see them, without each object's edge to its

@@ -325,14 +325,10 @@ fn render_steps(g: &Graph, objects: &[Node], edges: &[u32], out: &mut String) {
         if label.starts_with('.') || label.starts_with('[') {
             out.push_str(label);
         } else if label.is_empty() {
-            let (from, to) = (objects[i], objects[i + 1]);
-            match g.type_name(from) {
-                "builtins.list" | "builtins.tuple" => {
-                    let _ = write!(out, "[{}]", edges[i]);
-                }
-                _ if g.types[g.type_index(from) as usize].node == Some(to) => out.push_str(".__class__"),
-                _ => {
-                    let _ = write!(out, " -> {}", g.type_name(to));
+            match unlabelled_text(g, objects[i], edges[i]) {
+                Some(text) => out.push_str(&text),
+                None => {
+                    let _ = write!(out, " -> {}", g.type_name(objects[i + 1]));
                 }
             }
         } else {
@@ -349,13 +345,32 @@ pub fn edge_text(g: &Graph, from: Node, position: u32) -> String {
     let Some((_, l)) = g.edges(from).nth(position as usize) else { return String::new() };
     let label = g.label(l);
     if label.is_empty() {
-        match g.type_name(from) {
-            "builtins.list" | "builtins.tuple" => format!("[{position}]"),
-            _ if g.types[g.type_index(from) as usize].node == Some(g.successors(from)[position as usize]) => ".__class__".into(),
-            _ => String::new(),
-        }
+        unlabelled_text(g, from, position).unwrap_or_default()
     } else {
         label.to_string()
+    }
+}
+
+/// How an unlabelled edge reads, when Python has a name for it: `[i]` for an item of an exact
+/// `list`, `tuple` or `collections.deque` (docs/FORMAT.md: refs in index order; older files have
+/// list and tuple items last first), `.__class__` for the edge to the object's own class.
+fn unlabelled_text(g: &Graph, from: Node, position: u32) -> Option<String> {
+    let targets = g.successors(from);
+    let to = *targets.get(position as usize)?;
+    let own_class = g.types[g.type_index(from) as usize].node;
+    match g.type_name(from) {
+        "builtins.list" | "builtins.tuple" => {
+            let index = if g.header.items_reversed() { targets.len() as u32 - 1 - position } else { position };
+            Some(format!("[{index}]"))
+        }
+        // a deque's referents are its items in order, after its type where the type is a heap
+        // type (3.12+: `_collections` has module state)
+        "collections.deque" if own_class != Some(to) => {
+            let skip = u32::from(own_class.is_some() && targets.first().copied() == own_class);
+            Some(format!("[{}]", position - skip))
+        }
+        _ if own_class == Some(to) => Some(".__class__".into()),
+        _ => None,
     }
 }
 

@@ -120,6 +120,8 @@ struct TInfo {
 /// Type objects the walk compares with, by address.
 struct Types {
     str_: usize,
+    list: usize,
+    tuple: usize,
     bytes: usize,
     bytearray: usize,
     dict: usize,
@@ -211,6 +213,21 @@ unsafe fn referents(o: Obj, out: &mut Vec<Obj>) {
         // A failing traverse keeps what it visited (the agent's gc.get_referents would raise).
         let _ = trav(o, visit, out as *mut Vec<Obj> as *mut c_void);
     }
+}
+
+/// The items of an exact `list` (`is_list`) or `tuple`, in index order (docs/FORMAT.md; their
+/// `tp_traverse` visits them last first). A NULL item (a tuple being filled) is no referent.
+unsafe fn items_in_order(o: Obj, is_list: bool, out: &mut Vec<Obj>) {
+    out.clear();
+    let (n, items) = if is_list {
+        (ffi::PyList_GET_SIZE(o), (*(o as *mut ffi::PyListObject)).ob_item as *const Obj)
+    } else {
+        (ffi::PyTuple_GET_SIZE(o), (*(o as *mut ffi::PyTupleObject)).ob_item.as_ptr() as *const Obj)
+    };
+    if items.is_null() {
+        return;
+    }
+    out.extend((0..n.max(0) as usize).map(|i| *items.add(i)).filter(|p| !p.is_null()));
 }
 
 /// The addresses of `objs` (a pointer and a usize have one layout).
@@ -1022,7 +1039,11 @@ impl Walker {
                     f.l = Some(ffi::PyUnicode_GetLength(o).max(0) as u64);
                 }
                 Kind::Gen if info.inst.is_none() => {
-                    referents(o, &mut sc.refs);
+                    if tid == self.t.list || tid == self.t.tuple {
+                        items_in_order(o, tid == self.t.list, &mut sc.refs);
+                    } else {
+                        referents(o, &mut sc.refs);
+                    }
                     for &r in &sc.refs {
                         self.b.add_ref_index(r as u64, 0);
                     }
@@ -1357,6 +1378,8 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
 
     let t = Types {
         str_: type_addr(py, "builtins", "str")?,
+        list: type_addr(py, "builtins", "list")?,
+        tuple: type_addr(py, "builtins", "tuple")?,
         bytes: type_addr(py, "builtins", "bytes")?,
         bytearray: type_addr(py, "builtins", "bytearray")?,
         dict: type_addr(py, "builtins", "dict")?,

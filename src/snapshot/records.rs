@@ -31,6 +31,18 @@ pub struct Header {
     pub redact: bool,
     pub libraries: BTreeMap<String, String>,
     pub layout: BTreeMap<String, u64>,
+    /// `"index"`: refs of exact `list` and `tuple` objects are in index order. Absent in files of
+    /// writers before heapdiff 0.2, which wrote them as `gc.get_referents` lists them (last item
+    /// first); the renderer then counts indexes from the end (see [`Header::items_reversed`]).
+    pub item_order: Option<String>,
+}
+
+impl Header {
+    /// Refs of exact lists and tuples are written last item first (files of writers before 0.2:
+    /// they carry an agent name but no `item_order`).
+    pub fn items_reversed(&self) -> bool {
+        self.item_order.is_none() && !self.agent.is_empty()
+    }
 }
 
 /// The last line: written only when the dump finished.
