@@ -61,3 +61,34 @@ def test_the_diff_names_the_growing_list_by_its_index(heapdiff_bin, dumped):
     s1, s2, _side = dumped
     d = heapdiff(heapdiff_bin, s1, s2)
     assert d["suspects"][0]["path"] == MAIN + EXPECTED["HOLD"], d["suspects"][0]
+
+
+def test_files_of_earlier_writers_read_their_reversed_items_right(heapdiff_bin, dumped, tmp_path):
+    # GIVEN the agent's file rewritten as writers before item_order wrote it: no header field, the
+    # refs (and labels) of exact lists and tuples last item first
+    s1, _s2, side = dumped
+    lines = s1.read_text().split("\n")
+    header = json.loads(lines[1][len('"header":'):].rstrip(","))
+    assert header.pop("item_order") == "index"
+    lines[1] = '"header":' + json.dumps(header, separators=(",", ":")) + ","
+    types = {}
+    for i, line in enumerate(lines):
+        if not line.startswith("["):
+            continue
+        rec = json.loads(line.rstrip(","))
+        if isinstance(rec, list) and len(rec) >= 4 and isinstance(rec[0], int) and isinstance(rec[3], list):
+            types[rec[0]] = (i, rec)
+    seq_types = {oid for oid, (_i, rec) in types.items() if rec[5:6] and rec[5].get("n") in ("builtins.list", "builtins.tuple")}
+    assert len(seq_types) == 2
+    for oid, (i, rec) in types.items():
+        if rec[1] in seq_types:
+            rec[3].reverse()
+            if len(rec) > 4 and rec[4]:
+                rec[4].reverse()
+            lines[i] = json.dumps(rec, separators=(",", ":")) + ("," if lines[i].endswith(",") else "")
+    old = tmp_path / "old.json"
+    old.write_text("\n".join(lines))
+    # THEN the paths read the same indexes
+    for name in ("L", "T", "ITEMS", "HOLD"):
+        shown = heapdiff(heapdiff_bin, "paths", old, "--id", side[name])
+        assert shown["objects"][0]["paths"][0]["text"] == MAIN + EXPECTED[name], name
