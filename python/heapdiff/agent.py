@@ -256,7 +256,14 @@ def _values_extra(oid, flags, basicsize, vp, keys, lay):
     if lay["attr_scheme"] == "inline313":
         if not flags & lay["tpflags_inline_values"] or lay["iv_in_sizeof"]:
             return 0
+        # allocated for the keys' usable size before _PyObject_InitInlineValues took one off
+        # dk_usable (while it was > 1) and stored the rest as capacity: one more slot then
         cap = B[oid + basicsize + lay["iv_capacity"]]
+        if keys is not None:
+            M = _M
+            usable = M[(keys + lay["dk_usable"]) >> 3]
+            if usable > 1 or cap > M[(keys + lay["dk_nentries"]) >> 3] + usable:
+                cap += 1
         return ((cap + 7) & ~7) + 8 * (cap + 1)
     if not vp or keys is None:
         return 0
