@@ -202,18 +202,18 @@ _NULLS_ADDR = 0
 
 
 def _free_threaded():
-    """True on a free-threaded build (3.13t, 3.14t): other object headers, no GIL to walk under."""
-    try:
-        import sysconfig
+    """True on a free-threaded build (3.13t, 3.14t): other object headers, no GIL to walk under.
 
-        if sysconfig.get_config_var("Py_GIL_DISABLED"):
-            return True
-    except Exception:
-        pass
-    f = sys.__dict__.get("_is_gil_enabled")
+    Imports nothing (sysconfig would add its modules to the program's heap): the ABI flag "t", the
+    GIL switched off, or an object header larger than refcount + type."""
     try:
-        return f is not None and type(f) is types.BuiltinFunctionType and f() is False \
-            and "t" in sys.__dict__.get("abiflags", "")
+        sd = sys.__dict__
+        if "t" in sd.get("abiflags", ""):
+            return True
+        f = sd.get("_is_gil_enabled")
+        if type(f) is types.BuiltinFunctionType and f() is False:
+            return True
+        return object.__basicsize__ > 2 * (8 if sys.maxsize > 2 ** 32 else 4)
     except Exception:
         return False
 
