@@ -645,6 +645,11 @@ class _Ctx:
         self.async_fields = _async_fields()  # getters of asyncio's C Future and Task, when imported
         self.keep = []  # objects the agent obtained from a library getter (torch): alive until the dump ends
         self.storages = set()  # (device, data_ptr) of torch storages already counted
+        lay = _LAY
+        # attribute scheme (0 keys311, 1 dorv312, 2 inline313) and the offsets read per instance
+        self.attr = ({"keys311": 0, "dorv312": 1}.get(lay["attr_scheme"], 2), lay["dict_ptr"],
+                     lay.get("values_ptr", 0), lay["dk_nentries"], lay["dk_usable"], lay.get("values_prefix_byte", 0)) \
+            if _L.get("keys") else None
 
     def lab(self, s):
         i = self.lab_index.get(s)
@@ -835,12 +840,22 @@ class _Ctx:
         a = ii[1]
         extra_i = 0
         dictlab = 0
-        if ii[2] and _L.get("keys"):  # managed dict: a dict, or values without one (docs/LAYOUT.md)
-            lay = _LAY
-            dp, vp = _attr_store(oid, ii[10], ii[8], lay)
+        attr = self.attr
+        if ii[2] and attr is not None:  # managed dict: a dict, or values without one (docs/LAYOUT.md)
+            scheme, d_off, v_off, dk_nent, dk_usable, pre_off = attr
+            if scheme == 0:  # 3.11: dict pointer, values pointer
+                dp = M[(oid + d_off) >> 3]
+                vp = M[(oid + v_off) >> 3]
+            elif scheme == 1:  # 3.12: dict, or values - 1 (bit 0 set)
+                dp = M[(oid + d_off) >> 3]
+                vp = 0
+                if dp & 1:
+                    dp, vp = 0, dp + 1
+            else:
+                dp, vp = _attr_store(oid, ii[10], ii[8], _LAY)
             keys = ii[4]
             if vp and keys is not None:
-                nent = M[(keys + lay["dk_nentries"]) >> 3]
+                nent = M[(keys + dk_nent) >> 3]
                 if nent != ii[5]:
                     self.refresh_keys(ii)
                 vals = M[vp >> 3:(vp >> 3) + nent].tolist()
@@ -851,7 +866,7 @@ class _Ctx:
             if dp:
                 if gr is not None and vp and dp not in ids:
                     try:
-                        d = _pyo_from(oid + lay["dict_ptr"]).value
+                        d = _pyo_from(oid + d_off).value
                         if id(d) == dp:
                             gr.append(d)
                             ids.append(dp)
@@ -862,8 +877,15 @@ class _Ctx:
                 a = a + "+dict" if a else "dict"
             elif vp:
                 a = a + "+inline" if a else "inline"
-            if vp or lay["attr_scheme"] == "inline313":
-                extra_i = _values_extra(oid, ii[10], ii[8], vp, keys, lay)
+            if scheme == 2:
+                extra_i = _values_extra(oid, ii[10], ii[8], vp, keys, _LAY)
+            elif vp and keys is not None and not dp:
+                # the values array: see _values_extra
+                prefix = _B[vp + pre_off]
+                cap = max(nent + M[(keys + dk_usable) >> 3], prefix - 9)
+                if cap > prefix - 2:
+                    cap = prefix - 2
+                extra_i = prefix + 8 * cap
         elif ii[3] and _L.get("keys"):  # a __dict__ slot at tp_dictoffset
             doff = ii[3]
             if doff < 0:
