@@ -17,10 +17,12 @@ What it promises (the why of every odd line below):
   class's own ``__sizeof__``: the format requires its exact value (when it raises or returns garbage
   the size is 0 and ``extra.e`` says why).
 * It changes no object's storage: it never touches ``obj.__dict__``/``vars(obj)``/``frame.f_locals``
-  (each would create a dict).  On CPython 3.11 (64-bit) it reads instance attribute names from the
-  type's shared keys and the locals of frames, generators and coroutines from their interpreter
-  frames with ``ctypes``, after self-checks
-  on objects it builds itself; on other versions those edges are written unlabelled/left out.
+  (each would create a dict).  On CPython 3.11 to 3.15 (64-bit, with the GIL) it reads instance
+  attribute names from the type's shared keys and the locals of frames, generators and coroutines
+  from their interpreter frames with ``ctypes``, from one layout table per version (docs/LAYOUT.md),
+  each part after a self-check on objects it builds itself; on other versions, and for a part that
+  fails its check (the header lists it), those edges are written unlabelled/left out.  Free-threaded
+  builds are refused.
   Walking the stack creates frame objects for the frames of each thread (as ``sys._current_frames``
   and ``inspect.stack`` do); nothing else persists.
 * No exception escapes ``dump``: an error returns stats whose ``error`` is set and leaves no file.
