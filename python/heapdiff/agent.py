@@ -17,10 +17,12 @@ What it promises (the why of every odd line below):
   class's own ``__sizeof__``: the format requires its exact value (when it raises or returns garbage
   the size is 0 and ``extra.e`` says why).
 * It changes no object's storage: it never touches ``obj.__dict__``/``vars(obj)``/``frame.f_locals``
-  (each would create a dict).  On CPython 3.11 (64-bit) it reads instance attribute names from the
-  type's shared keys and the locals of frames, generators and coroutines from their interpreter
-  frames with ``ctypes``, after self-checks
-  on objects it builds itself; on other versions those edges are written unlabelled/left out.
+  (each would create a dict).  On CPython 3.11 to 3.15 (64-bit, with the GIL) it reads instance
+  attribute names from the type's shared keys and the locals of frames, generators and coroutines
+  from their interpreter frames with ``ctypes``, from one layout table per version (docs/LAYOUT.md),
+  each part after a self-check on objects it builds itself; on other versions, and for a part that
+  fails its check (the header lists it), those edges are written unlabelled/left out.  Free-threaded
+  builds are refused.
   Walking the stack creates frame objects for the frames of each thread (as ``sys._current_frames``
   and ``inspect.stack`` do); nothing else persists.
 * No exception escapes ``dump``: an error returns stats whose ``error`` is set and leaves no file.
@@ -103,15 +105,199 @@ _SIZE_LIMIT = 1 << 48  # the loader refuses sizes above this
 _G = globals()  # frames running with these globals are the agent's own
 
 # ---------------------------------------------------------------------------------------------
-# CPython 3.11 x86-64/aarch64 layout, each part enabled only after a self-check on objects built here.
-_L = {}  # name -> True when that layout part was verified
+# CPython memory layouts (64-bit, GIL builds): one table per version family, every number taken from
+# that version's headers (docs/LAYOUT.md names the struct and field).  _init_layout checks each part
+# on objects built here and only then sets _L[part] and copies the part's entries into _LAY, the
+# verified table the walk reads (and layout_offsets() exports).  An unknown version gets no table.
+_PART_NAMES = {
+    # instance attributes: names from the type's shared keys, values by scheme (docs/LAYOUT.md)
+    "keys": ("attr_scheme", "tpflags_managed_dict", "tpflags_inline_values", "ht_name", "ht_qualname",
+             "ht_cached_keys", "dk_log2_index_bytes", "dk_usable", "dk_nentries", "dk_indices", "dk_entry_size",
+             "values_ptr", "dict_ptr", "values_prefix_byte", "iv_capacity", "iv_valid", "iv_values",
+             "iv_in_sizeof", "ob_size"),
+    "member": ("md_type", "md_name", "md_member", "mdef_type", "mdef_offset"),
+    "type": ("tp_base", "tp_dict", "tp_bases", "tp_mro", "tp_subclasses", "tpflags_static_builtin"),
+    "func": ("func_globals", "func_builtins", "func_name", "func_qualname", "func_code", "func_defaults",
+             "func_kwdefaults", "func_closure", "func_doc", "func_dict", "func_module", "func_annotations",
+             "func_annotate", "func_typeparams"),
+    "code": ("co_consts", "co_names", "co_exceptiontable", "co_nlocalsplus", "co_localsplusnames",
+             "co_localspluskinds", "co_filename", "co_name", "co_qualname", "co_linetable", "co_code",
+             "co_cached", "cached_code", "cached_varnames", "cached_cellvars", "cached_freevars", "kind_cell_mask"),
+    "frame": ("f_back", "f_frame", "f_trace", "if_code", "if_globals", "if_locals", "if_frame_obj", "if_owner",
+              "if_localsplus", "ref_tag_bits", "owner_thread", "owner_generator", "owner_frame_object"),
+    "gen": ("gen_code", "gen_state", "gen_iframe", "gen_state_created", "gen_state_suspended",
+            "gen_state_live_min", "gen_state_live_max", "if_code", "if_localsplus", "ref_tag_bits"),
+}
+
+_LAYOUT_311 = {
+    # keys: PyHeapTypeObject.ht_name = sizeof(PyTypeObject) 408 + 55 method slots; values array
+    # pointer and dict pointer before the GC header (pycore_object.h _PyObject_ManagedDictPointer)
+    "attr_scheme": "keys311", "tpflags_managed_dict": 1 << 4,
+    "ht_name": 848, "ht_qualname": 864, "ht_cached_keys": 872,
+    "dk_log2_index_bytes": 9, "dk_usable": 16, "dk_nentries": 24, "dk_indices": 32, "dk_entry_size": 16,
+    "values_ptr": -32, "dict_ptr": -24, "values_prefix_byte": -1, "ob_size": 16,
+    # member: PyMemberDescrObject (descrobject.h), PyMemberDef (descrobject.h / structmember.h)
+    "md_type": 16, "md_name": 24, "md_member": 40, "mdef_type": 8, "mdef_offset": 16,
+    # type: PyTypeObject (cpython/object.h)
+    "tp_base": 256, "tp_dict": 264, "tp_bases": 336, "tp_mro": 344, "tp_subclasses": 360,
+    "tpflags_static_builtin": 0,
+    # func: PyFunctionObject (cpython/funcobject.h)
+    "func_globals": 16, "func_builtins": 24, "func_name": 32, "func_qualname": 40, "func_code": 48,
+    "func_defaults": 56, "func_kwdefaults": 64, "func_closure": 72, "func_doc": 80, "func_dict": 88,
+    "func_module": 104, "func_annotations": 112,
+    # code: PyCodeObject (cpython/code.h); co_nlocalsplus is an int
+    "co_consts": 24, "co_names": 32, "co_exceptiontable": 40, "co_nlocalsplus": 76, "co_localsplusnames": 96,
+    "co_localspluskinds": 104, "co_filename": 112, "co_name": 120, "co_qualname": 128, "co_linetable": 136,
+    "co_code": 152, "kind_cell_mask": 0xC0,
+    # frame: PyFrameObject (pycore_frame.h struct _frame), _PyInterpreterFrame (pycore_frame.h)
+    "f_back": 16, "f_frame": 24, "f_trace": 32,
+    "if_code": 32, "if_globals": 8, "if_locals": 24, "if_frame_obj": 40, "if_owner": 69, "if_localsplus": 72,
+    "ref_tag_bits": 0, "owner_thread": 0, "owner_generator": 1, "owner_frame_object": 2,
+    # gen: PyGenObject (cpython/genobject.h _PyGenObject_HEAD), frame states (pycore_frame.h)
+    "gen_code": 16, "gen_state": 75, "gen_iframe": 80, "gen_state_created": -2, "gen_state_suspended": -1,
+    "gen_state_live_min": -2, "gen_state_live_max": 3,
+}
+
+
+def _derive(base, drop=(), **kw):
+    d = {k: v for k, v in base.items() if k not in drop}
+    d.update(kw)
+    return d
+
+
+# 3.12: PyTypeObject gains tp_watched (sizeof 416); the word before the GC header is a tagged
+# dict-or-values union (pycore_object.h PyDictOrValues); code caches co_code & co in _co_cached;
+# _PyInterpreterFrame starts with f_code, owner at 70; generators lose gi_code, the frame at 72.
+_LAYOUT_312 = _derive(
+    _LAYOUT_311, drop=("values_ptr", "co_code", "gen_code"),
+    attr_scheme="dorv312", ht_name=856, ht_qualname=872, ht_cached_keys=880,
+    tpflags_static_builtin=1 << 1, func_typeparams=120,
+    co_nlocalsplus=72, co_cached=152, cached_code=0, cached_varnames=8, cached_cellvars=16, cached_freevars=24,
+    if_code=0, if_globals=24, if_locals=40, if_frame_obj=48, if_owner=70, if_localsplus=72,
+    gen_state=67, gen_iframe=72, gen_state_live_max=0)
+# 3.13: values inline after the object (Py_TPFLAGS_INLINE_VALUES, pycore_object.h
+# _PyObject_InlineValues, pycore_dict.h struct _dictvalues), the dict pointer alone at -3 words;
+# co_executors before _co_cached; f_executable in place of f_code; FRAME_CREATED is -3.
+_LAYOUT_313 = _derive(
+    _LAYOUT_312, drop=("values_prefix_byte",),
+    attr_scheme="inline313", tpflags_inline_values=1 << 2, iv_capacity=0, iv_valid=3, iv_values=8,
+    co_cached=160, gen_state_created=-3, gen_state_suspended=-2, gen_state_live_min=-3)
+# 3.14: _PyStackRef (tagged: low 2 bits) in localsplus and f_executable, stackpointer before owner
+# (owner at 74, localsplus at 80); func_annotate before func_typeparams.
+_LAYOUT_314 = _derive(_LAYOUT_313, ref_tag_bits=3, if_owner=74, if_localsplus=80, func_annotate=120,
+                      func_typeparams=128)
+# 3.15: PyTypeObject gains _tp_iteritem (sizeof 424); frame states renumbered from 0 (CREATED) to
+# 4 (EXECUTING), 5 CLEARED.
+_LAYOUT_315 = _derive(_LAYOUT_314, ht_name=864, ht_qualname=880, ht_cached_keys=888, gen_state_created=0,
+                      gen_state_suspended=1, gen_state_live_min=0, gen_state_live_max=4)
+_LAYOUTS = {(3, 11): _LAYOUT_311, (3, 12): _LAYOUT_312, (3, 13): _LAYOUT_313, (3, 14): _LAYOUT_314,
+            (3, 15): _LAYOUT_315}
+
+_L = {}  # part -> True when that layout part was verified on this interpreter
+_LFAIL = {}  # part -> why its self-check failed (a known version whose layout did not match)
+_LAY = {}  # name -> value: the entries of the verified parts only (layout_offsets())
+_LAY_FAMILY = None  # "3.13", ... when this interpreter's version has a table
 _M = _B = _pyo_from = None
 _getv = None
+_NULLS = None  # a ctypes buffer for materializing immortal tagged references (3.14+)
+_NULLS_ADDR = 0
+
+
+def _free_threaded():
+    """True on a free-threaded build (3.13t, 3.14t): other object headers, no GIL to walk under.
+
+    Imports nothing (sysconfig would add its modules to the program's heap): the ABI flag "t", the
+    GIL switched off, or an object header larger than refcount + type."""
+    try:
+        sd = sys.__dict__
+        if "t" in sd.get("abiflags", ""):
+            return True
+        f = sd.get("_is_gil_enabled")
+        if type(f) is types.BuiltinFunctionType and f() is False:
+            return True
+        return object.__basicsize__ > 2 * (8 if sys.maxsize > 2 ** 32 else 4)
+    except Exception:
+        return False
+
+
+_FREE_THREADED = _free_threaded()
+
+
+def _unref(bits, tag):
+    """The object address a (possibly tagged) reference holds; 0 for NULL, a tagged int or an invalid
+    tag (3.14+ _PyStackRef: low bits 0 = strong, 1 = immortal/deferred, 2 = invalid, 3 = int)."""
+    if not tag:
+        return bits
+    return 0 if bits & 2 else bits & ~tag
+
+
+def _attr_store(oid, flags, basicsize, lay):
+    """(dict address, values address) of an instance of a managed-dict type, 0 where absent.
+
+    lay: the verified table.  The values address is that of value 0 (values[i] at +8*i, i the
+    shared keys' entry index)."""
+    M = _M
+    s = lay["attr_scheme"]
+    if s == "inline313":
+        dp = M[(oid + lay["dict_ptr"]) >> 3]
+        vp = 0
+        if flags & lay["tpflags_inline_values"]:
+            hdr = oid + basicsize
+            if _B[hdr + lay["iv_valid"]]:
+                vp = hdr + lay["iv_values"]
+        return dp, vp
+    if s == "dorv312":
+        w = M[(oid + lay["dict_ptr"]) >> 3]
+        return (0, w + 1) if w & 1 else (w, 0)  # tagged: the values pointer minus 1
+    return M[(oid + lay["dict_ptr"]) >> 3], M[(oid + lay["values_ptr"]) >> 3]
+
+
+def _values_extra(oid, flags, basicsize, vp, keys, lay):
+    """Bytes of an instance's attribute values that sys.getsizeof leaves out (extra.i)."""
+    B = _B
+    if lay["attr_scheme"] == "inline313":
+        if not flags & lay["tpflags_inline_values"] or lay["iv_in_sizeof"]:
+            return 0
+        # allocated for the keys' usable size before _PyObject_InitInlineValues took one off
+        # dk_usable (while it was > 1) and stored the rest as capacity: one more slot then
+        cap = B[oid + basicsize + lay["iv_capacity"]]
+        if keys is not None:
+            M = _M
+            usable = M[(keys + lay["dk_usable"]) >> 3]
+            if usable > 1 or cap > M[(keys + lay["dk_nentries"]) >> 3] + usable:
+                cap += 1
+        return ((cap + 7) & ~7) + 8 * (cap + 1)
+    if not vp or keys is None:
+        return 0
+    # a separate array: a prefix of `prefix` bytes (its last byte) and `cap` pointers; cap is not
+    # stored: it is at least the keys' nentries+usable now (it only shrinks), and
+    # prefix = round_up(cap + 2, 8) gives cap >= prefix - 9.
+    M = _M
+    prefix = B[vp + lay["values_prefix_byte"]]
+    cap = max(M[(keys + lay["dk_nentries"]) >> 3] + M[(keys + lay["dk_usable"]) >> 3], prefix - 9)
+    if cap > prefix - 2:
+        cap = prefix - 2
+    return prefix + 8 * cap
+
+
+def _keys_names(keys, lay, start=0):
+    """Keys (objects) of the shared keys at address `keys`, entries start.. dk_nentries."""
+    M = _M
+    nent = M[(keys + lay["dk_nentries"]) >> 3]
+    ent = keys + lay["dk_indices"] + (1 << _B[keys + lay["dk_log2_index_bytes"]])
+    es = lay["dk_entry_size"]
+    out = []
+    for i in range(start, nent):
+        out.append(_pyo_from(ent + es * i).value if M[(ent + es * i) >> 3] else None)
+    return out
 
 
 def _init_layout():
-    global _M, _B, _pyo_from, _getv
-    if not (sys.implementation.name == "cpython" and sys.version_info[:2] == (3, 11)):
+    global _M, _B, _pyo_from, _getv, _LAY_FAMILY, _NULLS, _NULLS_ADDR
+    if sys.implementation.name != "cpython" or _FREE_THREADED:
+        return
+    T = _LAYOUTS.get(sys.version_info[:2])
+    if T is None:
         return
     try:
         import ctypes
@@ -125,9 +311,33 @@ def _init_layout():
         M = B.cast("Q")
         pyo_from = ctypes.py_object.from_address  # .value: the object a slot points to (incref'd, in C)
         getv = attrgetter("value")
+        _NULLS = (ctypes.c_size_t * 256)()
+        _NULLS_ADDR = ctypes.addressof(_NULLS)
     except Exception:
         return
     _M, _B, _pyo_from, _getv = M, B, pyo_from, getv
+    _LAY_FAMILY = "%d.%d" % sys.version_info[:2]
+    tag = T["ref_tag_bits"]
+
+    def w(a):
+        return M[a >> 3]
+
+    def i32(a):
+        return int.from_bytes(B[a:a + 4], "little", signed=True)
+
+    def i8(a):
+        v = B[a]
+        return v - 256 if v >= 128 else v
+
+    def verified(part, ok):
+        if ok:
+            _L[part] = True
+            for k in _PART_NAMES[part]:
+                if k in T:
+                    _LAY[k] = T[k]
+        else:
+            _L.pop(part, None)
+            _LFAIL[part] = "self-check failed"
 
     class _Probe:
         __slots__ = ("s1", "__dict__")
@@ -137,38 +347,88 @@ def _init_layout():
             self.a = "alpha"
             self.b = 12345.5
 
-    p = _Probe()
-    # heap type: ht_name at 408 + 55*8, ht_cached_keys 3 words later
-    try:
-        ht = id(_Probe) + 408 + 55 * 8
-        if M[ht >> 3] == id(_t_name(_Probe)) and M[(ht + 16) >> 3] == id(_t_qualname(_Probe)):
-            keys = M[(ht + 24) >> 3]
-            nent = M[(keys + 24) >> 3]
-            ent = keys + 32 + (1 << B[keys + 9])
-            names = [pyo_from(ent + 16 * i).value for i in range(nent)]
-            vp = M[(id(p) >> 3) - 4]
-            vals = M[vp >> 3:(vp >> 3) + nent].tolist()
-            if names == ["a", "b"] and B[keys + 10] == 2 and vals == [id(p.a), id(p.b)] \
-                    and M[(id(p) >> 3) - 3] == 0 and B[vp - 1] % 8 == 0:
-                _L["keys"] = True
-    except Exception:
-        pass
-    try:  # member descriptors: d_member at +40, PyMemberDef.type at +8, .offset at +16
+    class _Plain:
+        def __init__(self):
+            self.a = "alpha"
+            self.b = 12345.5
+
+    def check_keys():
+        lay = T
+        ok = True
+        for cls in (_Probe, _Plain):
+            p, q = cls(), cls()
+            qd = q.__dict__  # the other instance gets a real dict: the dict pointer must show it
+            ht = id(cls) + T["ht_name"]
+            flags = _t_flags(cls)
+            if not (flags & T["tpflags_managed_dict"] and w(ht) == id(_t_name(cls))
+                    and w(id(cls) + T["ht_qualname"]) == id(_t_qualname(cls))):
+                return False
+            keys = w(id(cls) + T["ht_cached_keys"])
+            bs = _t_basicsize(cls)
+            dp, vp = _attr_store(id(p), flags, bs, lay)
+            dq, _vq = _attr_store(id(q), flags, bs, lay)
+            if dq != id(qd):
+                return False
+            inline = T["attr_scheme"] == "inline313" and flags & T["tpflags_inline_values"]
+            if T["attr_scheme"] == "inline313" and not inline:
+                if cls is _Plain:
+                    return False  # a plain class must have its values inline on 3.13+
+                # slots and __dict__ (3.13): no inline values, the attributes live in a real dict
+                d = _pyo_from(id(p) + T["dict_ptr"]).value if dp else None
+                if type(d) is not dict or _dict_get(d, "a") is not p.a:
+                    return False
+                del d
+                continue
+            if dp != 0:
+                return False
+            if keys and _keys_names(keys, lay) == ["a", "b"]:
+                if not vp or M[vp >> 3:(vp >> 3) + 2].tolist() != [id(p.a), id(p.b)]:
+                    return False
+                if T["attr_scheme"] != "inline313" and (B[vp - 1] % 8 or B[keys + 10] != 2):
+                    return False
+            elif cls is _Plain:
+                return False
+            if inline:
+                cap = B[id(p) + bs + T["iv_capacity"]]
+                size = ((cap + 7) & ~7) + 8 * (cap + 1)
+                base = bs + 2 * 16  # the object, its GC header and the managed dict/weakref pre-header
+                if cap < 2:
+                    return False
+                if _getsizeof(p) == base:
+                    T["iv_in_sizeof"] = 0
+                elif _getsizeof(p) == base + size:
+                    T["iv_in_sizeof"] = 1
+                else:
+                    return False
+            del qd
+        return ok
+
+    def check_member():
+        p = _Probe()
         d = _Probe.__dict__["s1"]
-        dm = M[(id(d) + 40) >> 3]
-        if M[(id(d) + 24) >> 3] == id(d.__name__) and int.from_bytes(B[dm + 8:dm + 12], "little") == 16 \
-                and M[(id(p) + M[(dm + 16) >> 3]) >> 3] == id(p.s1):
-            _L["member"] = True
-    except Exception:
-        pass
-    try:  # PyTypeObject: tp_base 256, tp_dict 264, tp_bases 336, tp_mro 344, tp_subclasses 360
+        dm = w(id(d) + T["md_member"])
+        return (w(id(d) + T["md_name"]) == id(d.__name__) and w(id(d) + T["md_type"]) == id(_Probe)
+                and i32(dm + T["mdef_type"]) == 16 and w(id(p) + w(dm + T["mdef_offset"])) == id(p.s1))
+
+    def check_type():
         t = _Probe
-        if M[(id(t) + 256) >> 3] == id(object) and M[(id(t) + 344) >> 3] == id(_t_mro(t)) \
-                and M[(id(t) + 336) >> 3] == id(_t_bases(t)) and M[(id(t) + 264) >> 3] == id(gc.get_referents(t)[0]) \
-                and type(pyo_from(id(object) + 360).value) is dict:
-            _L["type"] = True
-    except Exception:
-        pass
+
+        class _Sub(_Probe):
+            __slots__ = ()
+
+        ti = id(t)
+        subs = pyo_from(ti + T["tp_subclasses"]).value if w(ti + T["tp_subclasses"]) else None
+        ok = (w(ti + T["tp_base"]) == id(object) and w(ti + T["tp_mro"]) == id(_t_mro(t))
+              and w(ti + T["tp_bases"]) == id(_t_bases(t))
+              and w(ti + T["tp_dict"]) == id(gc.get_referents(_t_dict(t))[0])
+              and type(subs) is dict and len(subs) == 1)
+        sb = T["tpflags_static_builtin"]
+        if sb:
+            ok = ok and _t_flags(object) & sb and not _t_flags(t) & sb
+        elif ok:
+            ok = type(pyo_from(id(object) + T["tp_subclasses"]).value) is dict
+        del subs, _Sub
+        return ok
 
     def _fn(x, y=(1, 2)):
         z = [x]
@@ -178,54 +438,60 @@ def _init_layout():
 
         return sys._getframe(), inner
 
-    try:  # PyFunctionObject: globals 16, builtins 24, name 32, qualname 40, code 48, defaults 56,
-        # kwdefaults 64, closure 72, doc 80, dict 88, weakreflist 96, module 104, annotations 112
+    def check_func():
         f = _fn
         fi = id(f)
-        if M[(fi + 16) >> 3] == id(f.__globals__) and M[(fi + 48) >> 3] == id(f.__code__) \
-                and M[(fi + 56) >> 3] == id(f.__defaults__) and M[(fi + 40) >> 3] == id(f.__qualname__) \
-                and M[(fi + 104) >> 3] == id(f.__module__):
-            _L["func"] = True
-    except Exception:
-        pass
-    try:  # PyCodeObject: consts 24, names 32, exceptiontable 40, nlocalsplus 76 (int), localsplusnames 96,
-        # localspluskinds 104, filename 112, name 120, qualname 128, linetable 136, _co_code 152
+        ok = (w(fi + T["func_globals"]) == id(f.__globals__) and w(fi + T["func_code"]) == id(f.__code__)
+              and w(fi + T["func_defaults"]) == id(f.__defaults__) and w(fi + T["func_qualname"]) == id(f.__qualname__)
+              and w(fi + T["func_module"]) == id(f.__module__) and w(fi + T["func_name"]) == id(f.__name__)
+              and w(fi + T["func_builtins"]) == id(f.__builtins__))
+        if ok and "func_typeparams" in T:
+            ns = {}
+            exec("def _tp[T](x: int): pass", ns)  # 3.12 syntax: only parsed where the table has the field
+            g = ns["_tp"]
+            ok = w(id(g) + T["func_typeparams"]) == id(g.__type_params__) and w(fi + T["func_typeparams"]) == 0
+            if ok and "func_annotate" in T:
+                ok = w(id(g) + T["func_annotate"]) == id(g.__annotate__) and w(fi + T["func_annotate"]) == 0
+        return ok
+
+    def check_code():
         c = _fn.__code__
         ci = id(c)
         lpn = c.co_varnames + tuple(n for n in c.co_cellvars if n not in c.co_varnames) + c.co_freevars
-        if M[(ci + 24) >> 3] == id(c.co_consts) and M[(ci + 32) >> 3] == id(c.co_names) \
-                and M[(ci + 112) >> 3] == id(c.co_filename) and M[(ci + 128) >> 3] == id(c.co_qualname) \
-                and M[(ci + 136) >> 3] == id(c.co_linetable) and pyo_from(ci + 96).value == lpn \
-                and int.from_bytes(B[ci + 76:ci + 80], "little") == len(lpn) \
-                and type(pyo_from(ci + 104).value) is bytes:
-            _L["code"] = True
-    except Exception:
-        pass
-    try:  # PyFrameObject.f_back 16, f_frame 24; _PyInterpreterFrame: f_func 0, f_globals 8, f_builtins 16,
-        # f_locals 24, f_code 32, frame_obj 40, owner (char) 69, localsplus 72
+        ok = (w(ci + T["co_consts"]) == id(c.co_consts) and w(ci + T["co_names"]) == id(c.co_names)
+              and w(ci + T["co_filename"]) == id(c.co_filename) and w(ci + T["co_qualname"]) == id(c.co_qualname)
+              and w(ci + T["co_name"]) == id(c.co_name) and w(ci + T["co_linetable"]) == id(c.co_linetable)
+              and w(ci + T["co_exceptiontable"]) == id(c.co_exceptiontable)
+              and pyo_from(ci + T["co_localsplusnames"]).value == lpn
+              and i32(ci + T["co_nlocalsplus"]) == len(lpn)
+              and type(pyo_from(ci + T["co_localspluskinds"]).value) is bytes)
+        if ok and "co_cached" in T:
+            code = c.co_code  # fills the cache (of the agent's own code object)
+            cc = w(ci + T["co_cached"])
+            ok = bool(cc) and w(cc + T["cached_code"]) == id(code)
+        return ok
+
+    def check_frame():
         fo, inner = _fn(7)
-        fr = M[(id(fo) + 24) >> 3]
-        if _L.get("code") and M[(fr + 32) >> 3] == id(fo.f_code) and M[(fr + 8) >> 3] == id(fo.f_globals) \
-                and B[fr + 69] == 2 and M[(fr + 72) >> 3] == id(7) and M[(fr + 80) >> 3] == id(_fn.__defaults__[0]):
-            _L["frame"] = True
+        fr = w(id(fo) + T["f_frame"])
+        lp = fr + T["if_localsplus"]
+        ok = (_unref(w(fr + T["if_code"]), tag) == id(fo.f_code) and w(fr + T["if_globals"]) == id(fo.f_globals)
+              and B[fr + T["if_owner"]] == T["owner_frame_object"]
+              and _unref(w(lp), tag) == id(7) and _unref(w(lp + 8), tag) == id(_fn.__defaults__[0]))
         del fo, inner
-    except Exception:
-        pass
-    try:
-        # a running frame: owner 0 (thread), locals readable
-        def _running(a1):
+
+        def _running(a1):  # a running frame: owned by the thread, locals readable
             b1 = [a1]
             fo = sys._getframe()
-            fr = M[(id(fo) + 24) >> 3]
-            return (B[fr + 69] == 0 and M[(fr + 40) >> 3] == id(fo) and M[(fr + 72) >> 3] == id(a1)
-                    and M[(fr + 80) >> 3] == id(b1) and M[(fr + 88) >> 3] == id(fo))
+            fr = w(id(fo) + T["f_frame"])
+            lp = fr + T["if_localsplus"]
+            return (B[fr + T["if_owner"]] == T["owner_thread"] and w(fr + T["if_frame_obj"]) == id(fo)
+                    and _unref(w(lp), tag) == id(a1) and _unref(w(lp + 8), tag) == id(b1)
+                    and _unref(w(lp + 16), tag) == id(fo) and (w(lp + 8) & 3) == 0)
 
-        if not _running("x" * 3):
-            _L.pop("frame", None)
-    except Exception:
-        _L.pop("frame", None)
-    try:  # generator, coroutine, async generator: gi_code 16, gi_frame_state (int8) 75, the
-        # interpreter frame inline at 80 (f_code at +32, localsplus at +72)
+        return ok and _running("x" * 3)
+
+    def check_gen():
         def _g(a1):
             b1 = [a1]
             yield b1
@@ -236,24 +502,38 @@ def _init_layout():
         async def _ag(a1):
             yield a1
 
-        ok = _L.get("code")
+        ok = True
+        fo = T["gen_iframe"]
         for fn in (_g, _c, _ag):
             arg = ["probe"]
-            g = fn(arg)  # created, not started: the arguments are in place, state FRAME_CREATED (-2)
+            g = fn(arg)  # created, not started: the arguments are in place
             gi = id(g)
-            ok = ok and M[(gi + 16) >> 3] == id(fn.__code__) and M[(gi + 112) >> 3] == id(fn.__code__) \
-                and B[gi + 75] == 0xFE and M[(gi + 152) >> 3] == id(arg)
+            ok = ok and _unref(w(gi + fo + T["if_code"]), tag) == id(fn.__code__) \
+                and i8(gi + T["gen_state"]) == T["gen_state_created"] \
+                and _unref(w(gi + fo + T["if_localsplus"]), tag) == id(arg)
+            if "gen_code" in T:
+                ok = ok and w(gi + T["gen_code"]) == id(fn.__code__)
             if fn is _g:
-                y = next(g)  # suspended (-1), with the local b1
-                ok = ok and B[gi + 75] == 0xFF and M[(gi + 160) >> 3] == id(y)
+                y = next(g)  # suspended, with the local b1
+                ok = ok and i8(gi + T["gen_state"]) == T["gen_state_suspended"] \
+                    and _unref(w(gi + fo + T["if_localsplus"] + 8), tag) == id(y)
                 del y
             elif fn is _c:
                 g.close()
             del g
-        if ok:
-            _L["gen"] = True
-    except Exception:
-        _L.pop("gen", None)
+        return ok
+
+    for part, check in (("keys", check_keys), ("member", check_member), ("type", check_type),
+                        ("func", check_func), ("code", check_code), ("frame", check_frame), ("gen", check_gen)):
+        try:
+            ok = bool(check())
+        except Exception:
+            ok = False
+        if part in ("frame", "gen") and not _L.get("code"):
+            ok = False  # their locals are named by the code object's localsplusnames
+        verified(part, ok)
+    if not _L:
+        _M = _B = _pyo_from = _getv = None
 
 
 _init_layout()
@@ -262,6 +542,19 @@ _init_layout()
 def layout_status():
     """Which CPython layout parts this agent verified and uses (for tests and bug reports)."""
     return dict(_L)
+
+
+def layout_failed():
+    """Parts of this version's layout table whose self-check failed: {part: why}."""
+    return dict(_LFAIL)
+
+
+def layout_offsets():
+    """The verified layout table: {name: int or str}, only the entries of parts that passed their
+    self-check on this interpreter (docs/LAYOUT.md: names, meaning, where each comes from).  A native
+    walker reads these instead of offsets of its own; empty on an unknown or free-threaded build."""
+    out = dict(_LAY)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,13 +568,28 @@ K_CGETSETS = 19  # asyncio's C Future and Task: fields read with their own C get
 _ASYNC_FIELDS = ("_loop", "_result", "_exception", "_source_traceback", "_cancel_message", "_coro", "_fut_waiter")
 _GEN_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
 
-_CODE_FIELDS = ((24, ".co_consts"), (32, ".co_names"), (40, ".co_exceptiontable"),
-                (96, ".co_localsplusnames"), (104, ".co_localspluskinds"), (112, ".co_filename"),
-                (120, ".co_name"), (128, ".co_qualname"), (136, ".co_linetable"), (152, "._co_code"))
-# function fields in func_traverse order (offset, label)
-_FUNC_FIELDS = ((48, ".__code__"), (16, ".__globals__"), (24, ".__builtins__"), (104, ".__module__"),
-                (56, ".__defaults__"), (64, ".__kwdefaults__"), (80, ".__doc__"), (32, ".__name__"),
-                (88, ".__dict__"), (72, ".__closure__"), (112, ".__annotations__"), (40, ".__qualname__"))
+# (layout name, label) of the object fields of code objects and functions (functions in func_traverse
+# order); the offsets come from the verified table, a field a version lacks is left out
+_CODE_FIELDS = (("co_consts", ".co_consts"), ("co_names", ".co_names"), ("co_exceptiontable", ".co_exceptiontable"),
+                ("co_localsplusnames", ".co_localsplusnames"), ("co_localspluskinds", ".co_localspluskinds"),
+                ("co_filename", ".co_filename"), ("co_name", ".co_name"), ("co_qualname", ".co_qualname"),
+                ("co_linetable", ".co_linetable"), ("co_code", "._co_code"))
+# 3.12+: co_code and the co_varnames/co_cellvars/co_freevars tuples, built on demand, cached in a
+# struct the code object owns (_PyCoCached)
+_CODE_CACHED = (("cached_code", "._co_code"), ("cached_varnames", "._co_varnames"),
+                ("cached_cellvars", "._co_cellvars"), ("cached_freevars", "._co_freevars"))
+_FUNC_FIELDS = (("func_code", ".__code__"), ("func_globals", ".__globals__"), ("func_builtins", ".__builtins__"),
+                ("func_module", ".__module__"), ("func_defaults", ".__defaults__"),
+                ("func_kwdefaults", ".__kwdefaults__"), ("func_doc", ".__doc__"), ("func_name", ".__name__"),
+                ("func_dict", ".__dict__"), ("func_closure", ".__closure__"),
+                ("func_annotations", ".__annotations__"), ("func_annotate", ".__annotate__"),
+                ("func_typeparams", ".__type_params__"), ("func_qualname", ".__qualname__"))
+_GEN_CODE = tuple(t.__dict__[a].__get__ for t, a in zip(_GEN_TYPES, ("gi_code", "cr_code", "ag_code")))
+
+
+def _lay_fields(names):
+    """(offset, label) of the fields `names` ((layout name, label)) that the verified table has."""
+    return [(_LAY[n], lb) for n, lb in names if n in _LAY]
 
 
 def _seq_reversed():
@@ -353,6 +661,11 @@ class _Ctx:
         self.async_fields = _async_fields()  # getters of asyncio's C Future and Task, when imported
         self.keep = []  # objects the agent obtained from a library getter (torch): alive until the dump ends
         self.storages = set()  # (device, data_ptr) of torch storages already counted
+        lay = _LAY
+        # attribute scheme (0 keys311, 1 dorv312, 2 inline313) and the offsets read per instance
+        self.attr = ({"keys311": 0, "dorv312": 1}.get(lay["attr_scheme"], 2), lay["dict_ptr"],
+                     lay.get("values_ptr", 0), lay["dk_nentries"], lay["dk_usable"], lay.get("values_prefix_byte", 0)) \
+            if _L.get("keys") else None
 
     def lab(self, s):
         i = self.lab_index.get(s)
@@ -476,14 +789,17 @@ class _Ctx:
     def members_of(self, b):
         """(offset, label) of the object members (T_OBJECT, T_OBJECT_EX) type `b` itself defines,
         read from its member descriptors (PyMemberDef): a slot of a class, a field of a C type."""
-        M, B = _M, _B
+        M, B, lay = _M, _B, _LAY
+        md_type, md_member, mdef_type, mdef_offset = lay["md_type"], lay["md_member"], lay["mdef_type"], \
+            lay["mdef_offset"]
         out = []
         for name, d in _t_dict(b).items():
             if type(d) is _MemberDescr and type(name) is str:
                 di = id(d)
-                dm = M[(di + 40) >> 3]
-                if M[(di + 16) >> 3] == id(b) and int.from_bytes(B[dm + 8:dm + 12], "little") in (6, 16):
-                    out.append((M[(dm + 16) >> 3], self.lab("." + name)))
+                dm = M[(di + md_member) >> 3]
+                if M[(di + md_type) >> 3] == id(b) and \
+                        int.from_bytes(B[dm + mdef_type:dm + mdef_type + 4], "little") in (6, 16):
+                    out.append((M[(dm + mdef_offset) >> 3], self.lab("." + name)))
         return out
 
     def inst_info(self, t, flags):
@@ -511,26 +827,24 @@ class _Ctx:
             return None
         keys = None
         if managed and _L.get("keys"):
-            ht = id(t) + 408 + 55 * 8
-            if M[ht >> 3] == id(_t_name(t)):
-                keys = M[(ht + 24) >> 3] or None
+            if M[(id(t) + _LAY["ht_name"]) >> 3] == id(_t_name(t)):
+                keys = M[(id(t) + _LAY["ht_cached_keys"]) >> 3] or None
         return [slots, "slots" if has_slots else "", managed, doff, keys, -1, [], 0,
-                _t_basicsize(t), _t_itemsize(t)]
+                _t_basicsize(t), _t_itemsize(t), flags]
 
     def refresh_keys(self, ii):
         """(Re)read the shared keys of a managed-dict type: names of entries and their labels."""
-        M, B = _M, _B
         keys = ii[4]
-        nent = M[(keys + 24) >> 3]
-        ent = keys + 32 + (1 << B[keys + 9])
         labs = ii[6]
-        for i in range(len(labs), nent):
-            k = _pyo_from(ent + 16 * i).value
+        for k in _keys_names(keys, _LAY, len(labs)):
             labs.append(self.lab("." + k) if type(k) is str else 0)
-        ii[5] = nent
+        ii[5] = len(labs)
 
-    def inst_labels(self, o, oid, ids, ii, tid):
-        """Label the instance part of refs `ids`; returns (labels, extra_a, extra_i, prefix_len)."""
+    def inst_labels(self, o, oid, ids, ii, tid, gr=None):
+        """Label the instance part of refs `ids`; returns (labels, extra_a, extra_i, prefix_len).
+
+        A managed dict that gc.get_referents leaves out (3.13+: a dict made by `obj.__dict__` while the
+        inline values stay valid is not visited) is appended to `gr` and `ids` with its label."""
         M = _M
         exp_ids = []
         exp_labs = []
@@ -542,40 +856,56 @@ class _Ctx:
         a = ii[1]
         extra_i = 0
         dictlab = 0
-        if ii[2]:  # managed dict: PyDictValues* at -4 words, PyObject *dict at -3 words
-            w = oid >> 3
-            dp = M[w - 3] if M is not None else 0
-            vp = M[w - 4] if M is not None else 0
+        attr = self.attr
+        if ii[2] and attr is not None:  # managed dict: a dict, or values without one (docs/LAYOUT.md)
+            scheme, d_off, v_off, dk_nent, dk_usable, pre_off = attr
+            if scheme == 0:  # 3.11: dict pointer, values pointer
+                dp = M[(oid + d_off) >> 3]
+                vp = M[(oid + v_off) >> 3]
+            elif scheme == 1:  # 3.12: dict, or values - 1 (bit 0 set)
+                dp = M[(oid + d_off) >> 3]
+                vp = 0
+                if dp & 1:
+                    dp, vp = 0, dp + 1
+            else:
+                dp, vp = _attr_store(oid, ii[10], ii[8], _LAY)
+            keys = ii[4]
+            if vp and keys is not None:
+                nent = M[(keys + dk_nent) >> 3]
+                if nent != ii[5]:
+                    self.refresh_keys(ii)
+                vals = M[vp >> 3:(vp >> 3) + nent].tolist()
+                for v, lab in zip(vals, ii[6]):
+                    if v:
+                        exp_ids.append(v)
+                        exp_labs.append(lab)
             if dp:
+                if gr is not None and vp and dp not in ids:
+                    try:
+                        d = _pyo_from(oid + d_off).value
+                        if id(d) == dp:
+                            gr.append(d)
+                            ids.append(dp)
+                    except ValueError:
+                        pass
                 exp_ids.append(dp)
                 exp_labs.append(self.lab(".__dict__"))
                 a = a + "+dict" if a else "dict"
             elif vp:
                 a = a + "+inline" if a else "inline"
-                keys = ii[4]
-                if keys is not None:
-                    nent = M[(keys + 24) >> 3]
-                    if nent != ii[5]:
-                        self.refresh_keys(ii)
-                    vals = M[vp >> 3:(vp >> 3) + nent].tolist()
-                    for v, lab in zip(vals, ii[6]):
-                        if v:
-                            exp_ids.append(v)
-                            exp_labs.append(lab)
-                    # the values array: a prefix of `prefix` bytes (its last byte) and `cap` pointers;
-                    # cap is not stored: it is at least the keys' nentries+usable now (it only shrinks),
-                    # and prefix = round_up(cap + 2, 8) gives cap >= prefix - 9.
-                    prefix = _B[vp - 1]
-                    cap = max(nent + M[(keys + 16) >> 3], prefix - 9)
-                    if cap > prefix - 2:
-                        cap = prefix - 2
-                    extra_i = prefix + 8 * cap
-                else:
-                    extra_i = 0
-        elif ii[3] and M is not None:  # a __dict__ slot at tp_dictoffset
+            if scheme == 2:
+                extra_i = _values_extra(oid, ii[10], ii[8], vp, keys, _LAY)
+            elif vp and keys is not None and not dp:
+                # the values array: see _values_extra
+                prefix = _B[vp + pre_off]
+                cap = max(nent + M[(keys + dk_usable) >> 3], prefix - 9)
+                if cap > prefix - 2:
+                    cap = prefix - 2
+                extra_i = prefix + 8 * cap
+        elif ii[3] and _L.get("keys"):  # a __dict__ slot at tp_dictoffset
             doff = ii[3]
             if doff < 0:
-                n = M[(oid + 16) >> 3]
+                n = M[(oid + _LAY["ob_size"]) >> 3]
                 if n >= 1 << 63:
                     n = (1 << 64) - n
                 size = ii[8] + n * ii[9]
@@ -601,27 +931,25 @@ def _read_attr(o, name):
         return None
     t = type(o)
     try:
-        if not _t_flags(t) & _TPFLAGS_MANAGED_DICT:
+        flags = _t_flags(t)
+        lay = _LAY
+        if not flags & lay["tpflags_managed_dict"]:
             return None
-        M, B = _M, _B
-        w = id(o) >> 3
-        if M[w - 3]:
-            d = _pyo_from((w - 3) << 3).value
-            return _dict_get(d, name) if type(d) is dict else None
-        vp = M[w - 4]
-        ht = id(t) + 408 + 55 * 8
-        if not vp or M[ht >> 3] != id(_t_name(t)):
-            return None
-        keys = M[(ht + 24) >> 3]
-        if not keys:
-            return None
-        nent = M[(keys + 24) >> 3]
-        ent = keys + 32 + (1 << B[keys + 9])
-        for i in range(nent):
-            if M[(ent + 16 * i) >> 3] and _pyo_from(ent + 16 * i).value == name:
-                if M[(vp >> 3) + i]:
-                    return _pyo_from(vp + 8 * i).value
+        M = _M
+        oid = id(o)
+        dp, vp = _attr_store(oid, flags, _t_basicsize(t), lay)
+        if vp:
+            if M[(id(t) + lay["ht_name"]) >> 3] != id(_t_name(t)):
                 return None
+            keys = M[(id(t) + lay["ht_cached_keys"]) >> 3]
+            if not keys:
+                return None
+            for i, k in enumerate(_keys_names(keys, lay)):
+                if type(k) is str and k == name:
+                    return _pyo_from(vp + 8 * i).value if M[(vp >> 3) + i] else None
+        if dp:
+            d = _pyo_from(oid + lay["dict_ptr"]).value
+            return _dict_get(d, name) if type(d) is dict else None
     except Exception:
         return None
     return None
@@ -893,33 +1221,51 @@ def _field_labels(oid, fields, ids):
     return _match_labels(ids, ei, el)
 
 
+def _local_slots(fr, ci, lay):
+    """Object addresses (0 for an empty slot) of the co_nlocalsplus locals of interpreter frame `fr`
+    running code `ci` (addresses); 3.14+ tagged references are untagged."""
+    nlp = int.from_bytes(_B[ci + lay["co_nlocalsplus"]:ci + lay["co_nlocalsplus"] + 4], "little")
+    base = (fr + lay["if_localsplus"]) >> 3
+    ptrs = _M[base:base + nlp].tolist()
+    tag = lay["ref_tag_bits"]
+    if tag:
+        ptrs = [0 if p & 2 else p & ~tag for p in ptrs]
+    return ptrs
+
+
 def _local_labels(fr, ci, ei, el, lab):
     """Appends the local variables of interpreter frame `fr` running code `ci` (addresses) to
     ei/el: (object address, "local 'name'" or "cell 'name'")."""
-    M = _M
-    nlp = int.from_bytes(_B[ci + 76:ci + 80], "little")
-    ptrs = M[(fr + 72) >> 3:((fr + 72) >> 3) + nlp].tolist()
-    names = _pyo_from(ci + 96).value
-    kinds = _pyo_from(ci + 104).value
+    lay = _LAY
+    ptrs = _local_slots(fr, ci, lay)
+    names = _pyo_from(ci + lay["co_localsplusnames"]).value
+    kinds = _pyo_from(ci + lay["co_localspluskinds"]).value
+    cell = lay["kind_cell_mask"]
     for i, p in enumerate(ptrs):
         if p:
             ei.append(p)
-            el.append(lab(("cell '" if kinds[i] & 0xC0 else "local '") + names[i] + "'"))
+            el.append(lab(("cell '" if kinds[i] & cell else "local '") + names[i] + "'"))
 
 
 def _gen_labels(o, oid, ids, lab):
     """Labels for the referents of a generator, coroutine or async generator: the locals of its
     frame (inline in the object) while the frame is alive, as for a frame object."""
-    state = _B[oid + 75]
+    lay = _LAY
+    state = _B[oid + lay["gen_state"]]
     if state >= 0x80:
         state -= 0x100
-    if state >= 4:  # FRAME_CLEARED: the slots are stale
+    if not lay["gen_state_live_min"] <= state <= lay["gen_state_live_max"]:  # cleared: the slots are stale
         return None
-    ci = _M[(oid + 16) >> 3]
-    if _M[(oid + 112) >> 3] != ci:
+    fr = oid + lay["gen_iframe"]
+    ci = _unref(_M[(fr + lay["if_code"]) >> 3], lay["ref_tag_bits"])
+    if "gen_code" in lay and _M[(oid + lay["gen_code"]) >> 3] != ci:
         return None
+    t = type(o)
+    for tt, getter in zip(_GEN_TYPES, _GEN_CODE):
+        if t is tt and id(getter(o)) != ci:  # the code object the frame runs, read by C
+            return None
     ei, el = [], []
-    _local_labels(oid + 80, ci, ei, el, lab)
+    _local_labels(fr, ci, ei, el, lab)
     return _match_labels(ids, ei, el)
 
 
@@ -984,7 +1330,14 @@ def _frame_roots_of(ctx, exclude, frames, tnames, me, out):
     L_back, L_code, L_glob, L_loc, L_trace = (lab(".f_back"), lab(".f_code"), lab(".f_globals"),
                                               lab(".f_locals"), lab(".f_trace"))
     use_frame = _L.get("frame")
-    M, B, pyo_from, getv = _M, _B, _pyo_from, _getv
+    M, B, pyo_from, getv, lay = _M, _B, _pyo_from, _getv, _LAY
+    if use_frame:
+        f_back, f_frame, f_trace = lay["f_back"], lay["f_frame"], lay["f_trace"]
+        if_code, if_owner, if_locals, if_lp = lay["if_code"], lay["if_owner"], lay["if_locals"], lay["if_localsplus"]
+        tag = lay["ref_tag_bits"]
+        live_owners = (lay["owner_thread"], lay["owner_generator"])
+        names_off, kinds_off, cell = lay["co_localsplusnames"], lay["co_localspluskinds"], lay["kind_cell_mask"]
+        nlp_off = lay["co_nlocalsplus"]
     order = sorted(frames, key=lambda i: (i != me, i))
     for ident in order:
         f = frames[ident]
@@ -1006,11 +1359,11 @@ def _frame_roots_of(ctx, exclude, frames, tnames, me, out):
             objs = list(gr)
             labs = [0] * len(gr)
             if use_frame:
-                ff = M[(fid + 16) >> 3]
+                ff = M[(fid + f_back) >> 3]
                 for j, r in enumerate(gr):
                     if id(r) == ff:
                         labs[j] = L_back
-                    elif labs[j] == 0 and id(r) == M[(fid + 32) >> 3]:
+                    elif labs[j] == 0 and id(r) == M[(fid + f_trace) >> 3]:
                         labs[j] = L_trace
             back = _f_back(f)
             if back is not None and id(back) not in set(map(id, gr)):
@@ -1022,25 +1375,47 @@ def _frame_roots_of(ctx, exclude, frames, tnames, me, out):
             labs.append(L_glob)
             if use_frame:
                 try:
-                    fr = M[(fid + 24) >> 3]
+                    fr = M[(fid + f_frame) >> 3]
                     ci = id(code)
-                    if fr and M[(fr + 32) >> 3] == ci and B[fr + 69] in (0, 1):
-                        loc = M[(fr + 24) >> 3]
-                        nlp = int.from_bytes(B[ci + 76:ci + 80], "little")
-                        base = fr + 72
-                        ptrs = M[base >> 3:(base >> 3) + nlp].tolist()
-                        vals = list(map(getv, map(pyo_from, compress(range(base, base + 8 * nlp, 8), ptrs))))
+                    if fr and _unref(M[(fr + if_code) >> 3], tag) == ci and B[fr + if_owner] in live_owners:
+                        loc = M[(fr + if_locals) >> 3]
+                        base = fr + if_lp
+                        nlp = int.from_bytes(B[ci + nlp_off:ci + nlp_off + 4], "little")
+                        raw = M[base >> 3:(base >> 3) + nlp].tolist()
+                        addrs = range(base, base + 8 * len(raw), 8)
+                        if tag:
+                            # a strong reference (tag 0) is read in place, in the same C call that
+                            # increfs it; an immortal one (tag 1) from a copy of its untagged address
+                            # (immortal: it cannot go away meanwhile); ints and invalid tags are skipped
+                            ptrs = [0 if p & 2 else p & ~tag for p in raw]
+                            imm = [p & ~tag for p in raw if p & 3 == 1 and p > 1][:len(_NULLS)]
+                            _NULLS[:len(imm)] = imm
+                            nb = _NULLS_ADDR
+                            k = 0
+                            addrs = list(addrs)
+                            for i, p in enumerate(raw):
+                                if p & 3 == 1 and p > 1:
+                                    if k >= len(imm):
+                                        ptrs[i] = 0
+                                    else:
+                                        addrs[i] = nb + 8 * k
+                                        k += 1
+                        else:
+                            ptrs = raw
+                        vals = list(map(getv, map(pyo_from, compress(addrs, ptrs))))
+                        if tag:
+                            _NULLS[:len(imm)] = [0] * len(imm)
                         if list(map(id, vals)) == [p for p in ptrs if p]:
                             if loc and loc != id(g):
-                                objs.append(pyo_from(fr + 24).value)
+                                objs.append(pyo_from(fr + if_locals).value)
                                 labs.append(L_loc)
-                            names = pyo_from(ci + 96).value
-                            kinds = pyo_from(ci + 104).value
+                            names = pyo_from(ci + names_off).value
+                            kinds = pyo_from(ci + kinds_off).value
                             j = 0
                             for i, p in enumerate(ptrs):
                                 if p:
                                     nm = names[i]
-                                    kd = "cell '" if kinds[i] & 0xC0 else "local '"
+                                    kd = "cell '" if kinds[i] & cell else "local '"
                                     objs.append(vals[j])
                                     labs.append(lab(kd + nm + "'"))
                                     j += 1
@@ -1051,7 +1426,38 @@ def _frame_roots_of(ctx, exclude, frames, tnames, me, out):
     return out
 
 
-def _header(redact, t0, gc_enabled):
+# The interpreter's dict of interned strings (PyInterpreterState.cached_objects.interned_strings):
+# on 3.14+ the collector tracks it, so gc.get_objects() returns it although no Python object refers
+# to it.  It is found once per process as the dict that maps a string the agent interned to itself
+# (gc.get_referrers, C traverse functions only), and remembered by id: it lives as long as the
+# interpreter.  The agent keeps its probe string alive (a mortal interned string leaves the dict
+# when it dies), never the dict (which would then hang under this module in every snapshot).
+_INTERNED_PROBE = sys.intern("heapdiff-agent interned-strings probe " + VERSION)
+_INTERNED_ID = []
+
+
+def _interned_strings():
+    """id of the interpreter's interned-strings dict when the collector tracks it (3.14+), else None."""
+    if _INTERNED_ID:
+        return _INTERNED_ID[0]
+    found = None
+    try:
+        if sys.version_info >= (3, 14):
+            probe = _INTERNED_PROBE
+            pid = id(probe)
+            for d in gc.get_referrers(probe):
+                # by identity only: no lookup (a colliding key of the program's could run its __eq__)
+                if type(d) is dict and d is not _G and pid in set(map(id, d)) and pid in set(map(id, d.values())):
+                    found = id(d)
+                    break
+            d = None
+    except Exception:
+        found = None
+    _INTERNED_ID.append(found)
+    return found
+
+
+def _header(redact, t0, gc_enabled, internals=None):
     import platform
 
     hdr = {
@@ -1078,8 +1484,8 @@ def _header(redact, t0, gc_enabled):
         pass
     hdr["rss"] = rss
     hdr["peak_rss"] = peak
-    try:
-        st = [{k: v for k, v in s.items() if type(v) is int} for s in gc.get_stats()]
+    try:  # one entry per generation, as many as this version has (3.14.0-3.14.4: two); 3.15 adds floats
+        st = [{k: v for k, v in s.items() if type(v) is int or type(v) is float} for s in gc.get_stats()]
     except Exception:
         st = []
     try:
@@ -1087,7 +1493,7 @@ def _header(redact, t0, gc_enabled):
     except Exception:
         frozen = 0
     hdr["gc"] = {"enabled": gc_enabled, "count": list(gc.get_count()), "threshold": list(gc.get_threshold()),
-                 "stats": st, "garbage": len(gc.garbage), "frozen": frozen}
+                 "stats": st, "garbage": len(gc.garbage), "frozen": frozen, "generations": len(st)}
     hdr["agent"] = AGENT
     hdr["item_order"] = "index"
     hdr["walker"] = "python"
@@ -1107,6 +1513,12 @@ def _header(redact, t0, gc_enabled):
         "float": _getsizeof(1.5), "int_small": _getsizeof(1),
     }
     hdr["ctypes_layout"] = sorted(_L)
+    if _LFAIL:  # parts of this version's table whose self-check failed: those edges are unlabelled
+        hdr["ctypes_layout_failed"] = sorted(_LFAIL)
+    if _LAY_FAMILY != "3.11":  # 3.11 headers stay as they were; elsewhere say which table (null: none)
+        hdr["ctypes_layout_family"] = _LAY_FAMILY
+    if internals:
+        hdr["internals"] = internals
     import json
 
     return json.dumps(hdr, separators=(",", ":"))
@@ -1200,8 +1612,16 @@ def _walk(objs, out, ctx, roots, exclude, t0):
     use_code = _L.get("code")
     use_frame = _L.get("frame")
     use_gen = _L.get("gen")
-    code_fields = [(off, lab(name)) for off, name in _CODE_FIELDS]
-    func_fields = [(off, lab(name)) for off, name in _FUNC_FIELDS]
+    lay = _LAY
+    code_fields = [(off, lab(name)) for off, name in _lay_fields(_CODE_FIELDS)] if use_code else []
+    cached_fields = [(off, lab(name)) for off, name in _lay_fields(_CODE_CACHED)] if use_code else []
+    co_cached = lay.get("co_cached", 0) if use_code else 0
+    func_fields = [(off, lab(name)) for off, name in _lay_fields(_FUNC_FIELDS)] if use_func else []
+    tp_dict, tp_subclasses, tp_static = (lay["tp_dict"], lay["tp_subclasses"], lay["tpflags_static_builtin"]) \
+        if use_type else (0, 0, 0)
+    f_back, f_trace, f_frame, if_code, if_globals, ref_tag = (
+        lay["f_back"], lay["f_trace"], lay["f_frame"], lay["if_code"], lay["if_globals"], lay["ref_tag_bits"]) \
+        if use_frame else (0, 0, 0, 0, 0, 0)
     pyo_from = _pyo_from
     root_frames = {id(f): (objs_, labs_) for f, _n, objs_, labs_ in roots}
 
@@ -1301,7 +1721,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                 gids = list(map(id, gr))
                 if ii is not None:
                     try:
-                        gl, a, xi, _p = inst_labels(o, oid, gids, ii, tid)
+                        gl, a, xi, _p = inst_labels(o, oid, gids, ii, tid, gr)
                     except Exception:
                         gl, a, xi = [0] * len(gids), "", 0
                     if a:
@@ -1346,7 +1766,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                 ids = list(map(id, gr))
                 labs = None
                 if kind == K_GEN or (K_ND <= kind <= K_PD and info[1] is not None):  # instance with attributes of its own
-                    labs, a, xi, _p = inst_labels(o, oid, ids, info[1], tid)
+                    labs, a, xi, _p = inst_labels(o, oid, ids, info[1], tid, gr)
                     if a:
                         x.append(f'"a":"{a}"')
                     if xi:
@@ -1372,7 +1792,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                         ei.append(id(b))
                         el.append(L_base)
                     if use_type:
-                        ei.append(M[(oid + 264) >> 3])
+                        ei.append(M[(oid + tp_dict) >> 3])
                         el.append(L_tdict)
                     labs = _match_labels(ids, ei, el)
                     if _t_flags(o) & _TPFLAGS_HEAPTYPE:
@@ -1382,9 +1802,10 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                                 gr.append(v)
                                 ids.append(id(v))
                                 labs.append(lb)
-                    if use_type and M[(oid + 360) >> 3]:
+                    # a static builtin type's tp_subclasses is an index (3.12+), not an object
+                    if use_type and M[(oid + tp_subclasses) >> 3] and not _t_flags(o) & tp_static:
                         try:
-                            v = pyo_from(oid + 360).value
+                            v = pyo_from(oid + tp_subclasses).value
                             gr.append(v)
                             ids.append(id(v))
                             labs.append(L_subcl)
@@ -1418,6 +1839,17 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                                 gr.append(v)
                                 ids.append(id(v))
                                 labs.append(lb)
+                        cc = M[(oid + co_cached) >> 3] if co_cached else 0
+                        if cc:  # 3.12+: the cached co_code, co_varnames, ... the code object owns
+                            for off, lb in cached_fields:
+                                if M[(cc + off) >> 3]:
+                                    try:
+                                        v = pyo_from(cc + off).value
+                                    except ValueError:
+                                        continue
+                                    gr.append(v)
+                                    ids.append(id(v))
+                                    labs.append(lb)
                 elif kind == K_FRAME:
                     try:
                         q = _code_qualname(_f_code(o))
@@ -1431,13 +1863,13 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                         ids = list(map(id, gr))
                         labs = rf[1]
                     elif use_frame:
-                        ei = [M[(oid + 16) >> 3], M[(oid + 32) >> 3]]
+                        ei = [M[(oid + f_back) >> 3], M[(oid + f_trace) >> 3]]
                         el = [L_fback, L_ftrace]
-                        fr = M[(oid + 24) >> 3]
+                        fr = M[(oid + f_frame) >> 3]
                         code = _f_code(o)
                         ci = id(code)
-                        if fr and M[(fr + 32) >> 3] == ci:
-                            ei += [ci, M[(fr + 8) >> 3]]
+                        if fr and _unref(M[(fr + if_code) >> 3], ref_tag) == ci:
+                            ei += [ci, M[(fr + if_globals) >> 3]]
                             el += [L_fcode, L_fglob]
                             _local_labels(fr, ci, ei, el, lab)
                         labs = _match_labels(ids, ei, el)
@@ -1513,7 +1945,11 @@ def _dump(path, redact, compress, exclude_ids, t0, wall, gc_enabled):
         roots = _frame_roots(ctx, exclude)
     finally:
         sys.setswitchinterval(old_si)
-    header = _header(redact, wall, gc_enabled)
+    internals = {}
+    isd = _interned_strings()
+    if isd is not None:
+        internals["interned_strings"] = isd
+    header = _header(redact, wall, gc_enabled, internals)
     d = os.path.dirname(path) or "."
     base = os.path.basename(path)
     tmp = os.path.join(d, "." + base + ".tmp-" + str(os.getpid()))
@@ -1524,6 +1960,8 @@ def _dump(path, redact, compress, exclude_ids, t0, wall, gc_enabled):
         w('{"format":"heapdiff","version":1,\n')
         w('"header":' + header + ",\n")
         rl = [[id(sys.modules), "modules", "sys.modules"]] + [[id(f), "frame", n] for f, n, _o, _l in roots]
+        if isd is not None:  # the interpreter's own table, held from C: named so reports can leave it out
+            rl.append([isd, "unreferenced", "<interned strings>"])
         import json
 
         w('"roots":' + json.dumps(rl, separators=(",", ":")) + ",\n")
@@ -1570,6 +2008,8 @@ def dump(path, redact=False, compress=None, exclude_ids=()):
         return DumpStats(None, 0, 0, 0, 0.0, "bad path: use a str path, not %s" % type(path).__name__)
     if compress is None:
         compress = path.endswith(".gz")
+    if _FREE_THREADED:
+        return DumpStats(None, 0, 0, 0, 0.0, "free-threaded CPython is not supported yet")
     if _lock is not None and not _lock.acquire(False):
         return DumpStats(None, 0, 0, 0, 0.0, "another dump is in progress")
     gc_was = gc.isenabled()
