@@ -136,25 +136,38 @@ def load(path: PathLike) -> Snapshot:
     return Snapshot(_need_native().load(os.fspath(path)))
 
 
-def _native_walker() -> Any:
+def _native_walker(walker: str = "auto") -> Any:
+    """The extension when its walker runs here; `walker` is "auto", "native" (raise when it
+    cannot run, saying why) or "python" (never)."""
+    if walker not in ("auto", "native", "python"):
+        raise ValueError(f"walker must be 'auto', 'native' or 'python', not {walker!r}")
+    if walker == "python":
+        return None
     n = _native
-    return n if n is not None and hasattr(n, "walk") else None
+    why = "the extension heapdiff._native is not built" if n is None else n.native_walker_unsupported()
+    if why is None:
+        return n
+    if walker == "native":
+        raise RuntimeError(f"the native walker cannot run here: {why}")
+    return None
 
 
-def snapshot(exclude_ids: Iterable[int] = ()) -> Snapshot:
+def snapshot(exclude_ids: Iterable[int] = (), walker: str = "auto") -> Snapshot:
     """Take a snapshot of this process's heap now, in memory.
 
-    The native walker builds the graph directly; without it the pure-Python agent dumps to a
-    temporary file that is loaded and removed. ``exclude_ids``: ids of the caller's own temporaries
-    to leave out."""
-    return _heapdiff_take(tuple(exclude_ids))
+    The native walker builds the graph directly; without it (``walker="auto"``) the pure-Python
+    agent dumps to a temporary file that is loaded and removed. The snapshot's header says which
+    ran (``snap.header["walker"]``: ``"native"`` or ``"python"``); ``walker="native"`` raises
+    ``RuntimeError`` with the reason when the native walker cannot run here, ``walker="python"``
+    always uses the agent. ``exclude_ids``: ids of the caller's own temporaries to leave out."""
+    return _heapdiff_take(tuple(exclude_ids), walker)
 
 
-def _heapdiff_take(exclude: Tuple[int, ...]) -> Snapshot:
+def _heapdiff_take(exclude: Tuple[int, ...], walker: str = "auto") -> Snapshot:
     # Named `_heapdiff_*`: the leak checks recognise this frame as heapdiff's own.
-    walker = _native_walker()
-    if walker is not None:
-        return Snapshot(walker.walk(exclude))
+    native = _native_walker(walker)
+    if native is not None:
+        return Snapshot(native.walk(exclude))
     from heapdiff import agent
 
     fd, path = tempfile.mkstemp(prefix="heapdiff-", suffix=".json")
@@ -172,16 +185,18 @@ def _heapdiff_take(exclude: Tuple[int, ...]) -> Snapshot:
 
 
 def dump(path: PathLike, redact: bool = False, compress: Optional[bool] = None,
-         exclude_ids: Iterable[int] = ()) -> Any:
+         exclude_ids: Iterable[int] = (), walker: str = "auto") -> Any:
     """Write a snapshot of this process to ``path``; return stats (``.path``, ``.objects``,
     ``.edges``, ``.bytes_written``, ``.seconds``, ``.error``) like ``heapdiff.agent.dump``.
 
     Uses the native walker when the extension has it (same file, many times faster), otherwise
-    the pure-Python agent. Never raises for a failed dump: ``.error`` says why."""
+    the pure-Python agent (``redact`` too); ``walker`` as for :func:`snapshot` (``"native"`` raises
+    when the native walker cannot run here). Otherwise never raises for a failed dump: ``.error``
+    says why; the file's header says which walker wrote it."""
     exclude = tuple(exclude_ids) + (id(sys._getframe()),)
-    walker = _native_walker()
-    if walker is not None and not redact:
-        return walker.dump(os.fspath(path), compress, exclude)
+    native = _native_walker("python" if redact else walker)
+    if native is not None:
+        return native.dump(os.fspath(path), compress, exclude)
     from heapdiff import agent
 
     return agent.dump(path, redact=redact, compress=compress, exclude_ids=exclude)

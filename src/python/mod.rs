@@ -5,7 +5,9 @@
 //! `ValueError` (a wrong argument).
 
 mod convert;
+mod layout;
 mod sizes;
+mod text;
 pub(crate) mod walker;
 
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 //! `sys.getsizeof` without calling `__sizeof__` for the types whose `__sizeof__` is one of a few
-//! known C implementations of CPython 3.11: `object.__sizeof__` (user classes, tuples, floats,
+//! known C implementations of CPython 3.11-3.15: `object.__sizeof__` (user classes, tuples, floats,
 //! functions, ...), and for the exact `int`, `list` and compact-ASCII `str`. Calling it costs a
 //! bound method, a call and an int object per object; computing it costs a few loads. Which
 //! `__sizeof__` a type has is looked up once through its MRO (`_PyType_Lookup`, no code runs),
@@ -7,6 +7,8 @@
 //! `_PySys_GetSizeOf` gives, else that rule stays off and the walk calls `__sizeof__`.
 
 use pyo3::ffi;
+
+use super::text::AsciiLayout;
 
 type Obj = *mut ffi::PyObject;
 
@@ -17,6 +19,7 @@ extern "C" {
     fn _PyType_Lookup(t: *mut ffi::PyTypeObject, name: Obj) -> Obj;
 }
 
+const TPFLAGS_MANAGED_WEAKREF: u64 = 1 << 3;
 const TPFLAGS_MANAGED_DICT: u64 = 1 << 4;
 const TPFLAGS_HAVE_GC: u64 = 1 << 14;
 
@@ -43,6 +46,9 @@ pub(crate) struct Sizes {
     list: (usize, Obj, bool),
     str_: (usize, Obj, bool),
     object_ok: bool,
+    /// CPython 3.x: the int layout changed in 3.12 (`lv_tag`), the pre-header too.
+    minor: u8,
+    ascii: AsciiLayout,
 }
 
 #[inline]
@@ -50,18 +56,19 @@ unsafe fn word(addr: usize) -> usize {
     *(addr as *const usize)
 }
 
-/// The bytes CPython keeps before an object of type `t` (GC header, managed dict pointers):
-/// `_PyType_PreHeaderSize`.
+/// The bytes CPython keeps before an object of type `t` (GC header, managed dict and weakref
+/// pointers): `_PyType_PreHeaderSize` (3.12+ counts `Py_TPFLAGS_MANAGED_WEAKREF` too).
 #[inline]
-unsafe fn pre_header(t: *mut ffi::PyTypeObject) -> u64 {
+unsafe fn pre_header(t: *mut ffi::PyTypeObject, minor: u8) -> u64 {
     let f = ffi::PyType_GetFlags(t) as u64;
-    (if f & TPFLAGS_HAVE_GC != 0 { 16 } else { 0 }) + (if f & TPFLAGS_MANAGED_DICT != 0 { 16 } else { 0 })
+    let managed = if minor >= 12 { TPFLAGS_MANAGED_DICT | TPFLAGS_MANAGED_WEAKREF } else { TPFLAGS_MANAGED_DICT };
+    (if f & TPFLAGS_HAVE_GC != 0 { 16 } else { 0 }) + (if f & managed != 0 { 16 } else { 0 })
 }
 
 impl Sizes {
     /// Looks up the known implementations and checks each rule on objects built here. `name` is
     /// the interned string `"__sizeof__"` (alive for the walk).
-    pub unsafe fn new(name: Obj, probes: &[Obj]) -> Sizes {
+    pub unsafe fn new(name: Obj, probes: &[Obj], minor: u8, ascii: AsciiLayout) -> Sizes {
         let lookup = |t: *mut ffi::PyTypeObject| _PyType_Lookup(t, name);
         let int_t = std::ptr::addr_of_mut!(ffi::PyLong_Type);
         let list_t = std::ptr::addr_of_mut!(ffi::PyList_Type);
@@ -71,8 +78,10 @@ impl Sizes {
             object: lookup(std::ptr::addr_of_mut!(ffi::PyBaseObject_Type)),
             int: (int_t as usize, lookup(int_t), true),
             list: (list_t as usize, lookup(list_t), true),
-            str_: (str_t as usize, lookup(str_t), true),
+            str_: (str_t as usize, lookup(str_t), ascii.verified()),
             object_ok: true,
+            minor,
+            ascii,
         };
         // Self-check: every probe whose rule is not `Call` must give what __sizeof__ gives.
         for &p in probes {
@@ -136,20 +145,20 @@ impl Sizes {
                 if res < 0 {
                     return None;
                 }
-                res as u64 + pre_header(t)
+                res as u64 + pre_header(t, self.minor)
             }
             // int___sizeof___impl: offsetof(PyLongObject, ob_digit) + max(|Py_SIZE|, 1) * sizeof(digit)
             // (0 has one digit's room too: sys.getsizeof(0) == 28)
-            SizeRule::Int => 24 + 4 * ((word(oid + 16) as isize).unsigned_abs() as u64).max(1),
+            // (3.12+: the digit count is `lv_tag >> 3`, in the word that was `ob_size`)
+            SizeRule::Int => {
+                let w = word(oid + 16);
+                let digits = if self.minor >= 12 { (w >> 3) as u64 } else { (w as isize).unsigned_abs() as u64 };
+                24 + 4 * digits.max(1)
+            }
             // list___sizeof___impl: basic size + allocated * sizeof(void *), plus the GC header
             SizeRule::List => (*t).tp_basicsize as u64 + 8 * word(oid + 32) as u64 + 16,
             // unicode___sizeof__ of a compact ASCII string: sizeof(PyASCIIObject) + length + 1
-            SizeRule::Str => {
-                if ffi::PyUnicode_IS_COMPACT_ASCII(o) == 0 {
-                    return None;
-                }
-                48 + ffi::PyUnicode_GET_LENGTH(o) as u64 + 1
-            }
+            SizeRule::Str => self.ascii.data as u64 + self.ascii.ascii(o)?.len() as u64 + 1,
         };
         Some(n)
     }

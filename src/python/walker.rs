@@ -31,6 +31,8 @@ use pyo3::types::{PyList, PySet, PyTuple};
 use rustc_hash::FxHashMap;
 
 use super::sizes::{SizeRule, Sizes, _PySys_GetSizeOf};
+use super::layout::{unref, AttrScheme, Attrs, Layout, Member};
+use super::text::{ascii_layout, ascii_of};
 use super::{to_py_err, NativeSnapshot};
 use crate::graph::{Graph, GraphBuilder, LabelIndex};
 use crate::snapshot::{AttrStorage, Extra, Header, RootKind, SnapshotStream, Trailer};
@@ -44,19 +46,6 @@ const TPFLAGS_HAVE_GC: u64 = 1 << 14;
 const SIZE_LIMIT: u64 = 1 << 48;
 const T_OBJECT: c_int = 6;
 const T_OBJECT_EX: c_int = 16;
-
-/// Code object fields the agent labels when the code object has no referents (3.11 offsets).
-const CODE_FIELDS: [(usize, &str); 10] = [
-    (24, ".co_consts"), (32, ".co_names"), (40, ".co_exceptiontable"), (96, ".co_localsplusnames"),
-    (104, ".co_localspluskinds"), (112, ".co_filename"), (120, ".co_name"), (128, ".co_qualname"),
-    (136, ".co_linetable"), (152, "._co_code"),
-];
-/// Function fields in `func_traverse` order (3.11 offsets).
-const FUNC_FIELDS: [(usize, &str); 12] = [
-    (48, ".__code__"), (16, ".__globals__"), (24, ".__builtins__"), (104, ".__module__"), (56, ".__defaults__"),
-    (64, ".__kwdefaults__"), (80, ".__doc__"), (32, ".__name__"), (88, ".__dict__"), (72, ".__closure__"),
-    (112, ".__annotations__"), (40, ".__qualname__"),
-];
 
 /// The agent's kind of pandas objects (`K_PD`).
 const K_PD: u8 = 16;
@@ -102,11 +91,13 @@ struct Inst {
     has_slots: bool,
     managed: bool,
     doff: isize,
+    /// The type's shared keys (`ht_cached_keys`), 0 when unknown or unverified.
     keys: usize,
     nent: i64,
     key_labels: Vec<LabelIndex>,
     basicsize: isize,
     itemsize: isize,
+    flags: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -157,16 +148,6 @@ unsafe fn ty(o: Obj) -> *mut ffi::PyTypeObject {
 #[inline]
 unsafe fn flags(t: *mut ffi::PyTypeObject) -> u64 {
     ffi::PyType_GetFlags(t) as u64
-}
-
-/// The characters of an exact `str` that is compact ASCII (most names and keys), read in place.
-unsafe fn ascii_of<'a>(o: Obj) -> Option<&'a str> {
-    if ffi::PyUnicode_IS_COMPACT_ASCII(o) == 0 {
-        return None;
-    }
-    let n = ffi::PyUnicode_GET_LENGTH(o) as usize;
-    // SAFETY: compact ASCII data is `n` bytes below 0x80, valid UTF-8.
-    Some(std::str::from_utf8_unchecked(std::slice::from_raw_parts(ffi::PyUnicode_1BYTE_DATA(o), n)))
 }
 
 /// UTF-8 of an exact `str`, or None (another type, or text that is not valid UTF-8). Other text
@@ -230,6 +211,53 @@ unsafe fn items_in_order(o: Obj, is_list: bool, out: &mut Vec<Obj>) {
     out.extend((0..n.max(0) as usize).map(|i| *items.add(i)).filter(|p| !p.is_null()));
 }
 
+/// `addr + offset`, an offset from the layout table (negative before the object).
+#[inline]
+fn off(addr: usize, offset: isize) -> usize {
+    addr.wrapping_add_signed(offset)
+}
+
+/// (dict address, address of value 0) of an instance of a managed-dict type, 0 where absent (the
+/// agent's `_attr_store`).
+#[inline]
+unsafe fn attr_store(oid: usize, flags: u64, basicsize: isize, at: &Attrs) -> (usize, usize) {
+    match at.scheme {
+        AttrScheme::Inline313 => {
+            let dp = word(off(oid, at.dict_ptr));
+            let mut vp = 0;
+            if flags & at.tpflags_inline_values != 0 {
+                let hdr = off(oid, basicsize);
+                if byte(off(hdr, at.iv_valid)) != 0 {
+                    vp = off(hdr, at.iv_values);
+                }
+            }
+            (dp, vp)
+        }
+        AttrScheme::DictOrValues312 => {
+            let w = word(off(oid, at.dict_ptr));
+            if w & 1 != 0 { (0, w + 1) } else { (w, 0) }
+        }
+        AttrScheme::Keys311 => (word(off(oid, at.dict_ptr)), word(off(oid, at.values_ptr))),
+    }
+}
+
+/// 3.13+: bytes of the inline values that `sys.getsizeof` leaves out (the agent's `_values_extra`):
+/// the capacity byte, one more slot when `_PyObject_InitInlineValues` took one off `dk_usable`.
+#[inline]
+unsafe fn inline_values_extra(oid: usize, flags: u64, basicsize: isize, keys: usize, at: &Attrs) -> u64 {
+    if flags & at.tpflags_inline_values == 0 || at.iv_in_sizeof {
+        return 0;
+    }
+    let mut cap = byte(off(off(oid, basicsize), at.iv_capacity)) as u64;
+    if keys != 0 {
+        let usable = word(off(keys, at.dk_usable)) as u64;
+        if usable > 1 || cap > word(off(keys, at.dk_nentries)) as u64 + usable {
+            cap += 1;
+        }
+    }
+    ((cap + 7) & !7) + 8 * (cap + 1)
+}
+
 /// The addresses of `objs` (a pointer and a usize have one layout).
 fn addrs(objs: &[Obj]) -> &[usize] {
     // SAFETY: `*mut PyObject` and `usize` have the same size and alignment; the slice is only read.
@@ -278,7 +306,7 @@ const ASYNC_FIELDS: [&str; 7] = ["_loop", "_result", "_exception", "_source_trac
 
 /// The agent's `_async_fields`: the getters of `ASYNC_FIELDS` of asyncio's C `Future` and `Task`,
 /// when `_asyncio` is in `sys.modules` (it is never imported here).
-unsafe fn async_getters(py: Python<'_>, getset_type: usize) -> Vec<(usize, Vec<(Getter, String)>)> {
+unsafe fn async_getters(py: Python<'_>, getset_type: usize, member: Option<Member>) -> Vec<(usize, Vec<(Getter, String)>)> {
     let mut out = Vec::new();
     let Ok(m) = py.import("sys").and_then(|s| s.getattr("modules")).and_then(|m| m.get_item("_asyncio")) else { return out };
     if ffi::PyModule_Check(m.as_ptr()) == 0 {
@@ -298,8 +326,10 @@ unsafe fn async_getters(py: Python<'_>, getset_type: usize) -> Vec<(usize, Vec<(
             if d.is_null() || ty(d) as usize != getset_type {
                 continue;
             }
-            // PyGetSetDescrObject: PyDescr_COMMON (40 bytes), then PyGetSetDef *d_getset
-            let def = word(d as usize + 40) as *const ffi::PyGetSetDef;
+            // PyGetSetDescrObject: PyDescr_COMMON, then PyGetSetDef *d_getset (where a member
+            // descriptor has its PyMemberDef: the verified `md_member`)
+            let Some(m) = member else { continue };
+            let def = word(off(d as usize, m.md_member)) as *const ffi::PyGetSetDef;
             if let Some(get) = def.as_ref().and_then(|g| g.get) {
                 fields.push(((get, (*def).closure), format!(".{field}")));
             }
@@ -440,8 +470,8 @@ struct Walker {
     label_buf: String,
     /// `sys.getsizeof` computed for the types whose `__sizeof__` is known.
     sizes: Sizes,
-    /// The agent verified the generator layout (`layout_status()["gen"]`).
-    gen_ok: bool,
+    /// The CPython layout the agent verified (`layout_offsets()`, docs/LAYOUT.md).
+    lay: Layout,
     /// The file being written (`heapdiff.dump`): records go to it every [`CHUNK`] objects instead
     /// of piling up in `b`.
     stream: Option<SnapshotStream>,
@@ -476,7 +506,9 @@ struct Labels {
     fcode: LabelIndex,
     fglob: LabelIndex,
     ftrace: LabelIndex,
-    code: Vec<(usize, LabelIndex)>,
+    /// (offset, label) of the verified code and function fields (the agent's `_lay_fields`).
+    code: Vec<(isize, LabelIndex)>,
+    code_cached: Vec<(isize, LabelIndex)>,
     func: Vec<(isize, LabelIndex)>,
 }
 
@@ -710,9 +742,10 @@ impl Walker {
         while ffi::PyDict_Next(d, &mut pos, &mut k, &mut v) != 0 {
             if ty(v) as usize == self.t.member && ty(k) as usize == self.t.str_ {
                 any = true;
+                let Some(m) = self.lay.member else { continue };
                 let di = v as usize;
-                let dm = word(di + 40) as *const ffi::PyMemberDef;
-                if word(di + 16) == b as usize && !dm.is_null() && matches!((*dm).type_code, T_OBJECT | T_OBJECT_EX) {
+                let dm = word(off(di, m.md_member)) as *const ffi::PyMemberDef;
+                if word(off(di, m.md_type)) == b as usize && !dm.is_null() && matches!((*dm).type_code, T_OBJECT | T_OBJECT_EX) {
                     if let Some(name) = text_of(k, self.t.str_) {
                         let l = self.lab(&format!(".{name}"));
                         out.push(((*dm).offset, l));
@@ -737,7 +770,13 @@ impl Walker {
         if !(has_slots || managed || doff != 0) {
             return None;
         }
-        let keys = if managed { (*(t as *mut ffi::PyHeapTypeObject)).ht_cached_keys as usize } else { 0 };
+        let mut keys = 0;
+        if let (true, Some(at)) = (managed, self.lay.attrs) {
+            // the heap type's own name where the table says: the self-check of this type's layout
+            if word(off(t as usize, at.ht_name)) == (*(t as *mut ffi::PyHeapTypeObject)).ht_name as usize {
+                keys = word(off(t as usize, at.ht_cached_keys));
+            }
+        }
         self.insts.push(Inst {
             slots,
             has_slots,
@@ -748,16 +787,17 @@ impl Walker {
             key_labels: Vec::new(),
             basicsize: (*t).tp_basicsize,
             itemsize: (*t).tp_itemsize,
+            flags: f,
         });
         Some(self.insts.len() - 1)
     }
 
-    unsafe fn refresh_keys(&mut self, ii: usize) {
+    unsafe fn refresh_keys(&mut self, ii: usize, at: Attrs) {
         let keys = self.insts[ii].keys;
-        let nent = word(keys + 24);
-        let ent = keys + 32 + (1usize << byte(keys + 9));
+        let nent = word(off(keys, at.dk_nentries));
+        let ent = off(keys, at.dk_indices) + (1usize << byte(off(keys, at.dk_log2_index_bytes)));
         for i in self.insts[ii].key_labels.len()..nent {
-            let k = word(ent + 16 * i) as Obj;
+            let k = word(ent + at.dk_entry_size as usize * i) as Obj;
             let l = match text_of(k, self.t.str_) {
                 Some(name) => self.lab(&format!(".{name}")),
                 None => 0,
@@ -768,13 +808,14 @@ impl Walker {
     }
 
     /// The agent's `inst_labels`: labels for the instance part of `ids` (into `out`), attribute
-    /// storage, inline bytes.
-    unsafe fn inst_labels(&mut self, oid: usize, ids: &[usize], ii: usize, sc: &mut Scratch, out: &mut Vec<LabelIndex>) -> (Option<AttrStorage>, u64) {
+    /// storage, inline bytes, and a managed dict that `gc.get_referents` leaves out (3.13+: a dict
+    /// made while the inline values stay valid), which the caller appends with `.__dict__`.
+    unsafe fn inst_labels(&mut self, oid: usize, ids: &[usize], ii: usize, sc: &mut Scratch, out: &mut Vec<LabelIndex>) -> (Option<AttrStorage>, u64, Option<Obj>) {
         let (exp_ids, exp_labs) = (&mut sc.exp_ids, &mut sc.exp_labs);
         exp_ids.clear();
         exp_labs.clear();
-        for &(off, l) in &self.insts[ii].slots {
-            let p = word((oid as isize + off) as usize);
+        for &(o, l) in &self.insts[ii].slots {
+            let p = word(off(oid, o));
             if p != 0 {
                 exp_ids.push(p);
                 exp_labs.push(l);
@@ -784,46 +825,57 @@ impl Walker {
         let slots = self.insts[ii].has_slots;
         let (mut dict, mut inline) = (false, false);
         let mut extra_i = 0u64;
-        if self.insts[ii].managed {
-            let dp = word(oid - 24);
-            let vp = word(oid - 32);
+        let mut missing_dict = None;
+        if let (true, Some(at)) = (self.insts[ii].managed, self.lay.attrs) {
+            let inst = &self.insts[ii];
+            let (dp, vp) = attr_store(oid, inst.flags, inst.basicsize, &at);
+            let keys = inst.keys;
+            let mut nent = 0;
+            if vp != 0 && keys != 0 {
+                nent = word(off(keys, at.dk_nentries));
+                if nent as i64 != self.insts[ii].nent {
+                    self.refresh_keys(ii, at);
+                }
+                for i in 0..nent {
+                    let v = word(vp + 8 * i);
+                    if v != 0 {
+                        if let Some(&l) = self.insts[ii].key_labels.get(i) {
+                            exp_ids.push(v);
+                            exp_labs.push(l);
+                        }
+                    }
+                }
+            }
             if dp != 0 {
+                if vp != 0 && !ids.contains(&dp) {
+                    missing_dict = Some(dp as Obj);
+                }
                 exp_ids.push(dp);
                 exp_labs.push(self.l.dict);
                 dict = true;
             } else if vp != 0 {
                 inline = true;
-                let keys = self.insts[ii].keys;
-                if keys != 0 {
-                    let nent = word(keys + 24);
-                    if nent as i64 != self.insts[ii].nent {
-                        self.refresh_keys(ii);
-                    }
-                    for i in 0..nent {
-                        let v = word(vp + 8 * i);
-                        if v != 0 {
-                            if let Some(&l) = self.insts[ii].key_labels.get(i) {
-                                exp_ids.push(v);
-                                exp_labs.push(l);
-                            }
-                        }
-                    }
-                    let prefix = byte(vp - 1) as i64;
-                    let mut cap = (nent as i64 + word(keys + 16) as i64).max(prefix - 9);
-                    if cap > prefix - 2 {
-                        cap = prefix - 2;
-                    }
-                    extra_i = (prefix + 8 * cap).max(0) as u64;
-                }
             }
-        } else if self.insts[ii].doff != 0 {
+            let inst = &self.insts[ii];
+            if at.scheme == AttrScheme::Inline313 {
+                extra_i = inline_values_extra(oid, inst.flags, inst.basicsize, keys, &at);
+            } else if vp != 0 && keys != 0 && dp == 0 {
+                // the values array: see the agent's _values_extra
+                let prefix = byte(off(vp, at.values_prefix_byte)) as i64;
+                let mut cap = (nent as i64 + word(off(keys, at.dk_usable)) as i64).max(prefix - 9);
+                if cap > prefix - 2 {
+                    cap = prefix - 2;
+                }
+                extra_i = (prefix + 8 * cap).max(0) as u64;
+            }
+        } else if let (true, Some(at)) = (self.insts[ii].doff != 0, self.lay.attrs) {
             let mut doff = self.insts[ii].doff;
             if doff < 0 {
-                let n = (word(oid + 16) as isize).abs();
+                let n = (word(off(oid, at.ob_size)) as isize).abs();
                 let size = self.insts[ii].basicsize + n * self.insts[ii].itemsize;
                 doff += (size + 7) & !7;
             }
-            let dp = word((oid as isize + doff) as usize);
+            let dp = word(off(oid, doff));
             if dp != 0 {
                 exp_ids.push(dp);
                 exp_labs.push(self.l.dict);
@@ -839,18 +891,20 @@ impl Walker {
             (false, false, true) => Some(AttrStorage::Inline),
             (false, false, false) => None,
         };
-        (a, extra_i)
+        (a, extra_i, missing_dict)
     }
 
     /// The agent's `_local_labels`: appends the locals of interpreter frame `fr` running `code`
     /// (addresses) with their labels (`local 'name'`, `cell 'name'`).
+    /// Callers checked that the layout has `code` and `frame` parts.
     unsafe fn local_labels(&mut self, fr: usize, code: usize, ei: &mut Vec<usize>, el: &mut Vec<LabelIndex>) {
+        let (Some(c), Some(fl)) = (self.lay.code, self.lay.frame) else { return };
         let s = self.t.str_;
-        let nlp = *((code + 76) as *const i32) as usize;
-        let names = word(code + 96) as Obj;
-        let kinds = word(code + 104) as Obj;
+        let nlp = *(off(code, c.nlocalsplus) as *const i32) as usize;
+        let names = word(off(code, c.localsplusnames)) as Obj;
+        let kinds = word(off(code, c.localspluskinds)) as Obj;
         for i in 0..nlp {
-            let p = word(fr + 72 + 8 * i);
+            let p = unref(word(off(fr, fl.if_localsplus) + 8 * i), fl.ref_tag_bits);
             if p == 0 {
                 continue;
             }
@@ -864,10 +918,58 @@ impl Walker {
             } else {
                 0
             };
-            let l = self.lab(&format!("{}{name}'", if kind & 0xC0 != 0 { "cell '" } else { "local '" }));
+            let l = self.lab(&format!("{}{name}'", if kind & c.kind_cell_mask != 0 { "cell '" } else { "local '" }));
             ei.push(p);
             el.push(l);
         }
+    }
+
+    /// `co_qualname` of a code object: read where the verified table says, else through the code
+    /// type's own getter (code objects run no user code).
+    unsafe fn code_qualname(&self, code: Obj) -> Option<String> {
+        if let Some(c) = self.lay.code {
+            return text_of(word(off(code as usize, c.qualname)) as Obj, self.t.str_);
+        }
+        let q = ffi::PyObject_GetAttrString(code, c"co_qualname".as_ptr());
+        if q.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        let text = text_of(q, self.t.str_);
+        ffi::Py_DECREF(q);
+        text
+    }
+
+    /// The agent's `_gen_labels` checks: (interpreter frame, code) of a generator, coroutine or
+    /// async generator whose frame is alive, when the code the frame runs is the one the type's own
+    /// C getter (`gi_code`, `cr_code`, `ag_code`) returns.
+    unsafe fn gen_frame(&self, o: Obj) -> Option<(usize, usize)> {
+        let (g, fl) = (self.lay.gen?, self.lay.frame?);
+        let oid = o as usize;
+        let state = *(off(oid, g.state) as *const i8);
+        if !(g.live_min..=g.live_max).contains(&state) {
+            return None; // cleared: the slots are stale
+        }
+        let fr = off(oid, g.iframe);
+        let code = unref(word(off(fr, fl.if_code)), fl.ref_tag_bits);
+        if code == 0 || g.code.is_some_and(|c| word(off(oid, c)) != code) {
+            return None;
+        }
+        let t = ty(o) as usize;
+        let name = if t == self.t.generator {
+            c"gi_code"
+        } else if t == self.t.coroutine {
+            c"cr_code"
+        } else {
+            c"ag_code"
+        };
+        let c = ffi::PyObject_GetAttrString(o, name.as_ptr());
+        if c.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        ffi::Py_DECREF(c);
+        (c as usize == code).then_some((fr, code))
     }
 
     /// The label of a dict key's value edge (the agent's `key_label`).
@@ -1106,9 +1208,14 @@ impl Walker {
             let mut labels = std::mem::take(&mut sc.labels);
             labels.clear();
             if let Some(ii) = info.inst {
-                let (a, xi) = self.inst_labels(oid, addrs(&pre), ii, sc, &mut labels);
+                let (a, xi, missing) = self.inst_labels(oid, addrs(&pre), ii, sc, &mut labels);
                 f.a = a;
                 f.i = xi;
+                if let Some(d) = missing {
+                    labels.resize(pre.len(), 0);
+                    pre.push(d);
+                    labels.push(self.l.dict);
+                }
             }
             self.emit(&pre, &labels);
             sc.labels = labels;
@@ -1139,9 +1246,12 @@ impl Walker {
         let mut replaced: Option<(Vec<Obj>, Vec<LabelIndex>)> = None;
         match info.kind {
             Kind::Gen => {
-                let (a, xi) = self.inst_labels(oid, ids, info.inst.expect("instance info"), sc, &mut labs);
+                let (a, xi, missing) = self.inst_labels(oid, ids, info.inst.expect("instance info"), sc, &mut labs);
                 f.a = a;
                 f.i = xi;
+                if let Some(d) = missing {
+                    added.push((d, self.l.dict));
+                }
                 f.l = self.length(o, info.len);
             }
             Kind::Type => {
@@ -1178,8 +1288,11 @@ impl Walker {
                         ei.push((*to).tp_base as usize);
                         el.push(self.l.base);
                     }
-                    ei.push((*to).tp_dict as usize);
-                    el.push(self.l.dict);
+                    let tf = self.lay.type_;
+                    if let Some(tf) = tf {
+                        ei.push(word(off(oid, tf.tp_dict)));
+                        el.push(self.l.dict);
+                    }
                     match_labels(ids, &ei, &el, &mut labs);
                     if flags(to) & TPFLAGS_HEAPTYPE != 0 {
                         let ht = to as *mut ffi::PyHeapTypeObject;
@@ -1189,9 +1302,12 @@ impl Walker {
                             }
                         }
                     }
-                    let sub = (*to).tp_subclasses;
-                    if !sub.is_null() {
-                        added.push((sub, self.l.subcl));
+                    // a static builtin type's tp_subclasses is an index (3.12+), not an object
+                    if let Some(tf) = tf {
+                        let sub = word(off(oid, tf.tp_subclasses));
+                        if sub != 0 && flags(to) & tf.tpflags_static_builtin == 0 {
+                            added.push((sub as Obj, self.l.subcl));
+                        }
                     }
                 }
             }
@@ -1209,42 +1325,58 @@ impl Walker {
                 match_labels(ids, &[mdid], &[self.l.dict], &mut labs);
             }
             Kind::Func => {
-                f.rich().n = text_of(word(oid + 40) as Obj, s);
-                field_labels(oid, &self.l.func, ids, &mut labs);
+                f.rich().n = text_of((*(o as *mut ffi::PyFunctionObject)).func_qualname, s);
+                if !self.l.func.is_empty() {
+                    field_labels(oid, &self.l.func, ids, &mut labs);
+                }
             }
             Kind::Code => {
-                f.rich().n = text_of(word(oid + 128) as Obj, s);
-                if gr.is_empty() {
+                f.rich().n = self.code_qualname(o);
+                if gr.is_empty() && self.lay.code.is_some() {
                     labs.clear();
-                    for &(off, l) in &self.l.code {
-                        let p = word(oid + off);
+                    for &(o, l) in &self.l.code {
+                        let p = word(off(oid, o));
                         if p != 0 {
                             added.push((p as Obj, l));
+                        }
+                    }
+                    // 3.12+: the cached co_code, co_varnames, ... the code object owns
+                    let cached = self.lay.code.map_or(0, |c| c.cached);
+                    let cc = if cached != 0 { word(off(oid, cached)) } else { 0 };
+                    if cc != 0 {
+                        for &(o, l) in &self.l.code_cached {
+                            let p = word(off(cc, o));
+                            if p != 0 {
+                                added.push((p as Obj, l));
+                            }
                         }
                     }
                 }
             }
             Kind::Frame => {
-                let fr = word(oid + 24);
-                let code = if fr != 0 { word(fr + 32) } else { 0 };
-                if code != 0 {
-                    if let Some(q) = text_of(word(code + 128) as Obj, s) {
+                let code = ffi::PyFrame_GetCode(o as *mut ffi::PyFrameObject) as Obj;
+                if !code.is_null() {
+                    if let Some(q) = self.code_qualname(code) {
                         f.rich().n = Some(format!("{q}()"));
                     }
                 }
                 if let Some((objs, ls)) = self.root_frames.get(&oid) {
                     replaced = Some((objs.clone(), ls.clone()));
-                } else {
-                    let mut ei = vec![word(oid + 16), word(oid + 32)];
+                } else if let Some(fl) = self.lay.frame {
+                    let mut ei = vec![word(off(oid, fl.f_back)), word(off(oid, fl.f_trace))];
                     let mut el = vec![self.l.fback, self.l.ftrace];
-                    if fr != 0 && code != 0 {
-                        ei.push(code);
-                        ei.push(word(fr + 8));
+                    let fr = word(off(oid, fl.f_frame));
+                    if fr != 0 && !code.is_null() && unref(word(off(fr, fl.if_code)), fl.ref_tag_bits) == code as usize {
+                        ei.push(code as usize);
+                        ei.push(word(off(fr, fl.if_globals)));
                         el.push(self.l.fcode);
                         el.push(self.l.fglob);
-                        self.local_labels(fr, code, &mut ei, &mut el);
+                        self.local_labels(fr, code as usize, &mut ei, &mut el);
                     }
                     match_labels(ids, &ei, &el, &mut labs);
+                }
+                if !code.is_null() {
+                    ffi::Py_DECREF(code);
                 }
             }
             Kind::CMembers => field_labels(oid, &self.cmembers[info.inst.expect("members")], ids, &mut labs),
@@ -1270,13 +1402,9 @@ impl Walker {
                 }
             }
             Kind::Generator => {
-                // the agent's `_gen_labels`: the frame is inline at +80 (3.11), alive until
-                // FRAME_CLEARED (4) in the state byte at +75; gi_code at +16
-                let state = *((oid + 75) as *const i8);
-                let code = word(oid + 16);
-                if self.gen_ok && state < 4 && code != 0 && word(oid + 112) == code {
+                if let Some(fr) = self.gen_frame(o) {
                     let (mut ei, mut el) = (Vec::new(), Vec::new());
-                    self.local_labels(oid + 80, code, &mut ei, &mut el);
+                    self.local_labels(fr.0, fr.1, &mut ei, &mut el);
                     match_labels(ids, &ei, &el, &mut labs);
                 }
             }
@@ -1290,7 +1418,10 @@ impl Walker {
             }
             Kind::Ml(_) => {
                 if let Some(ii) = info.inst {
-                    let (a, xi) = self.inst_labels(oid, ids, ii, sc, &mut labs);
+                    let (a, xi, missing) = self.inst_labels(oid, ids, ii, sc, &mut labs);
+                    if let Some(d) = missing {
+                        added.push((d, self.l.dict));
+                    }
                     f.a = a;
                     f.i = xi;
                     f.l = self.length(o, info.len);
@@ -1325,6 +1456,30 @@ impl Walker {
     }
 }
 
+/// The layout the agent verified in this process: `layout_offsets()` and `layout_status()`.
+fn layout_of(agent: &Bound<'_, PyModule>) -> PyResult<Layout> {
+    let table = agent.getattr("layout_offsets")?.call0()?.cast_into::<pyo3::types::PyDict>()?;
+    let mut ints = std::collections::HashMap::new();
+    let mut scheme = None;
+    for (k, v) in table.iter() {
+        let k: String = k.extract()?;
+        if let Ok(i) = v.extract::<i64>() {
+            ints.insert(k, i);
+        } else if k == "attr_scheme" {
+            scheme = v.extract::<String>().ok();
+        }
+    }
+    let status = agent.getattr("layout_status")?.call0()?.cast_into::<pyo3::types::PyDict>()?;
+    let mut parts = Vec::new();
+    for (k, v) in status.iter() {
+        if v.is_truthy()? {
+            parts.push(k.extract::<String>()?);
+        }
+    }
+    parts.sort();
+    Ok(Layout::new(&ints, scheme.as_deref(), parts))
+}
+
 fn type_addr(py: Python<'_>, module: &str, name: &str) -> PyResult<usize> {
     Ok(py.import(module)?.getattr(name)?.as_ptr() as usize)
 }
@@ -1339,6 +1494,9 @@ enum Walked {
 /// Walks the heap of this process (`exclude`: ids whose records to leave out) into a graph, or,
 /// given `file` (path, gzip), into that snapshot file while it walks.
 fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> PyResult<Walked> {
+    if let Some(why) = unsupported(py)? {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(why));
+    }
     if WALKING.swap(true, Ordering::SeqCst) {
         return Err(pyo3::exceptions::PyRuntimeError::new_err("another dump is in progress"));
     }
@@ -1417,6 +1575,15 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
     let mut probe_ptrs: Vec<Obj> = probes.cast::<PyList>()?.iter().map(|p| p.as_ptr()).collect();
     probe_ptrs.push(ctx.as_ptr());
 
+    let lay = layout_of(&agent)?;
+    // (offset, label) of the object fields of code objects and functions, from the agent's lists
+    // and the verified table (a field a version lacks is left out), when that part is verified
+    let fields = |names: &str, part: &str| -> PyResult<Vec<(isize, String)>> {
+        if !lay.has(part) {
+            return Ok(Vec::new());
+        }
+        agent.getattr("_lay_fields")?.call1((agent.getattr(names)?,))?.extract()
+    };
     let mut b = GraphBuilder::new();
     let intern = |b: &mut GraphBuilder, s: &str| b.intern_label(s);
     let l = Labels {
@@ -1435,8 +1602,9 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         fcode: intern(&mut b, ".f_code"),
         fglob: intern(&mut b, ".f_globals"),
         ftrace: intern(&mut b, ".f_trace"),
-        code: CODE_FIELDS.iter().map(|&(o, n)| (o, intern(&mut b, n))).collect(),
-        func: FUNC_FIELDS.iter().map(|&(o, n)| (o as isize, intern(&mut b, n))).collect(),
+        code: fields("_CODE_FIELDS", "code")?.iter().map(|(o, n)| (*o, intern(&mut b, n))).collect(),
+        code_cached: fields("_CODE_CACHED", "code")?.iter().map(|(o, n)| (*o, intern(&mut b, n))).collect(),
+        func: fields("_FUNC_FIELDS", "func")?.iter().map(|(o, n)| (*o, intern(&mut b, n))).collect(),
     };
     let mut w = Walker {
         b,
@@ -1459,15 +1627,15 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         l,
         ml: None,
         label_buf: String::new(),
-        sizes: unsafe { Sizes::new(sizeof_str.as_ptr(), &probe_ptrs) },
-        gen_ok: agent.getattr("_L")?.get_item("gen").is_ok_and(|v| v.is_truthy().unwrap_or(false)),
+        sizes: unsafe { Sizes::new(sizeof_str.as_ptr(), &probe_ptrs, py.version_info().minor, ascii_layout(py)) },
+        lay,
         stream: None,
     };
     let ml_on = ctx.getattr("ml")?.is_truthy()?;
     let (ml_record, ml_classify, ml_tinfo, ml_labels) =
         (agent.getattr("_ml_record")?, ctx.getattr("classify")?, ctx.getattr("tinfo")?, ctx.getattr("labels")?);
     let getset_type = type_addr(py, "types", "GetSetDescriptorType")?;
-    for (t, fields) in unsafe { async_getters(py, getset_type) } {
+    for (t, fields) in unsafe { async_getters(py, getset_type, w.lay.member) } {
         let fields = fields.into_iter().map(|(g, name)| (g, w.b.intern_label(&name))).collect();
         w.cgetsets.push((t, fields));
     }
@@ -1603,14 +1771,39 @@ fn dump<'py>(py: Python<'py>, path: PathBuf, compress: Option<bool>, exclude_ids
     }
 }
 
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
+/// Versions whose layout the walker knows (the agent verifies each part in the process).
+const MINORS: std::ops::RangeInclusive<u8> = 11..=15;
+
+/// Why the native walker cannot run in this interpreter, if it cannot.
+fn unsupported(py: Python<'_>) -> PyResult<Option<String>> {
     let v = py.version_info();
-    let ptr64 = std::mem::size_of::<usize>() == 8;
-    let cpython = py.import("sys")?.getattr("implementation")?.getattr("name")?.extract::<String>()? == "cpython";
-    if cpython && ptr64 && (v.major, v.minor) == (3, 11) {
-        m.add_function(wrap_pyfunction!(walk, m)?)?;
-        m.add_function(wrap_pyfunction!(dump, m)?)?;
+    let sys = py.import("sys")?;
+    if sys.getattr("implementation")?.getattr("name")?.extract::<String>()? != "cpython" || std::mem::size_of::<usize>() != 8 {
+        return Ok(Some("the native walker needs 64-bit CPython".into()));
     }
+    if v.major != 3 || !MINORS.contains(&v.minor) {
+        return Ok(Some(format!(
+            "the native walker knows CPython 3.11 to 3.15, not {}.{}; heapdiff.agent.dump works on any version",
+            v.major, v.minor
+        )));
+    }
+    // a free-threaded build (3.13t, 3.14t): objects change under a walk without a stop-the-world,
+    // and their headers differ; none could be tested yet (docs/LAYOUT.md)
+    if py.import("heapdiff.agent")?.getattr("_FREE_THREADED")?.is_truthy()? {
+        return Ok(Some("free-threaded CPython is not supported yet (docs/LAYOUT.md)".into()));
+    }
+    Ok(None)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(walk, m)?)?;
+    m.add_function(wrap_pyfunction!(dump, m)?)?;
+    m.add_function(wrap_pyfunction!(native_walker_unsupported, m)?)?;
     Ok(())
+}
+
+/// None when the native walker can run here, else why not (one line).
+#[pyfunction]
+fn native_walker_unsupported(py: Python<'_>) -> PyResult<Option<String>> {
+    unsupported(py)
 }
