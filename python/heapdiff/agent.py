@@ -99,6 +99,7 @@ _MemberDescr = types.MemberDescriptorType
 
 _TPFLAGS_MANAGED_DICT = 1 << 4
 _TPFLAGS_HEAPTYPE = 1 << 9
+_TPFLAGS_IMMUTABLETYPE = 1 << 8  # 3.10+: no attribute of the type can be set (C extension types)
 _TPFLAGS_HAVE_GC = 1 << 14
 _SIZE_LIMIT = 1 << 48  # the loader refuses sizes above this
 
@@ -772,7 +773,8 @@ class _Ctx:
                         if f is ml["pd_sizeof"]:
                             kind = K_PD
                         break
-        fields = self.async_fields.get(id(t)) if kind == K_GEN and inst is None else None
+        # asyncio's Future and Task: their own getters, also where they are heap types (3.12+)
+        fields = self.async_fields.get(id(t)) if kind == K_GEN else None
         if fields:
             kind, inst = K_CGETSETS, [(g, self.lab(name)) for g, name in fields]
         elif kind == K_GEN and inst is None and not flags & _TPFLAGS_HEAPTYPE and _L.get("member"):
@@ -990,9 +992,11 @@ def _async_fields():
 
 
 def _c_type(t):
-    """t if it is a type defined in C (not a heap type: no Python code can override its descriptors)."""
+    """t if it is a type defined in C: a static type, or (3.12+, where extension modules make their
+    types on the heap: _asyncio's Future and Task) an immutable heap type. Either way no Python code
+    can override its descriptors."""
     try:
-        if issubclass(type(t), type) and not _t_flags(t) & _TPFLAGS_HEAPTYPE:
+        if issubclass(type(t), type) and (not _t_flags(t) & _TPFLAGS_HEAPTYPE or _t_flags(t) & _TPFLAGS_IMMUTABLETYPE):
             return t
     except Exception:
         pass

@@ -41,6 +41,7 @@ type Obj = *mut ffi::PyObject;
 
 
 const TPFLAGS_MANAGED_DICT: u64 = 1 << 4;
+const TPFLAGS_IMMUTABLETYPE: u64 = 1 << 8;
 const TPFLAGS_HEAPTYPE: u64 = 1 << 9;
 const TPFLAGS_HAVE_GC: u64 = 1 << 14;
 const SIZE_LIMIT: u64 = 1 << 48;
@@ -211,6 +212,25 @@ unsafe fn items_in_order(o: Obj, is_list: bool, out: &mut Vec<Obj>) {
     out.extend((0..n.max(0) as usize).map(|i| *items.add(i)).filter(|p| !p.is_null()));
 }
 
+/// The dict of type `t` (borrowed), or NULL. A static builtin type keeps it in the interpreter's
+/// state on 3.12+ (`tp_dict` is NULL): then it is read through `type.__dict__` (a mappingproxy over
+/// it; the metaclass of a static builtin type is `type`, so no code of the program runs).
+unsafe fn type_dict(t: *mut ffi::PyTypeObject) -> Obj {
+    let d = (*t).tp_dict;
+    if !d.is_null() || flags(t) & TPFLAGS_HEAPTYPE != 0 || ffi::Py_TYPE(t as Obj) != std::ptr::addr_of_mut!(ffi::PyType_Type) {
+        return d;
+    }
+    let proxy = ffi::PyObject_GetAttrString(t as Obj, c"__dict__".as_ptr());
+    if proxy.is_null() {
+        ffi::PyErr_Clear();
+        return std::ptr::null_mut();
+    }
+    // PyMappingProxyObject: PyObject_HEAD, then the mapping
+    let mapping = if ffi::Py_TYPE(proxy) == std::ptr::addr_of_mut!(ffi::PyDictProxy_Type) { word(proxy as usize + 16) as Obj } else { std::ptr::null_mut() };
+    ffi::Py_DECREF(proxy);
+    if !mapping.is_null() && ffi::PyDict_Check(mapping) != 0 { mapping } else { std::ptr::null_mut() }
+}
+
 /// `addr + offset`, an offset from the layout table (negative before the object).
 #[inline]
 fn off(addr: usize, offset: isize) -> usize {
@@ -315,10 +335,15 @@ unsafe fn async_getters(py: Python<'_>, getset_type: usize, member: Option<Membe
     let md = ffi::PyModule_GetDict(m.as_ptr());
     for name in [c"Future", c"Task"] {
         let t = ffi::PyDict_GetItemString(md, name.as_ptr());
-        if t.is_null() || ffi::PyType_Check(t) == 0 || flags(t as *mut ffi::PyTypeObject) & TPFLAGS_HEAPTYPE != 0 {
+        // a C type: static, or an immutable heap type (3.12+ extension modules; the agent's `_c_type`)
+        if t.is_null() || ffi::PyType_Check(t) == 0 {
             continue;
         }
-        let td = (*(t as *mut ffi::PyTypeObject)).tp_dict;
+        let tf = flags(t as *mut ffi::PyTypeObject);
+        if tf & TPFLAGS_HEAPTYPE != 0 && tf & TPFLAGS_IMMUTABLETYPE == 0 {
+            continue;
+        }
+        let td = type_dict(t as *mut ffi::PyTypeObject);
         let mut fields = Vec::new();
         for field in ASYNC_FIELDS {
             let Ok(key) = std::ffi::CString::new(field) else { continue };
@@ -709,7 +734,8 @@ impl Walker {
         if let Some(k) = self.ml_kind(t) {
             kind = Kind::Ml(k);
         }
-        let getsets = if kind == Kind::Gen && inst.is_none() { self.cgetsets.iter().position(|(a, _)| *a == tu) } else { None };
+        // asyncio's Future and Task: their own getters, also where they are heap types (3.12+)
+        let getsets = if kind == Kind::Gen { self.cgetsets.iter().position(|(a, _)| *a == tu) } else { None };
         if let Some(i) = getsets {
             kind = Kind::CGetsets;
             inst = Some(i);
@@ -733,7 +759,7 @@ impl Walker {
     /// Returns whether `b` has member descriptors at all.
     unsafe fn members_of(&mut self, b: *mut ffi::PyTypeObject, out: &mut Vec<(isize, LabelIndex)>) -> bool {
         let mut any = false;
-        let d = (*b).tp_dict;
+        let d = type_dict(b);
         if d.is_null() {
             return false;
         }
@@ -1257,7 +1283,7 @@ impl Walker {
             Kind::Type => {
                 let to = o as *mut ffi::PyTypeObject;
                 f.rich().n = Some(self.type_name(to));
-                if !(*to).tp_dict.is_null() {
+                if !type_dict(to).is_null() {
                     let mro = (*to).tp_mro;
                     if !mro.is_null() && ffi::PyTuple_Check(mro) != 0 {
                         for i in 0..ffi::PyTuple_GET_SIZE(mro) {
@@ -1265,7 +1291,7 @@ impl Walker {
                             if ffi::PyType_Check(b) == 0 {
                                 break;
                             }
-                            let d = (*(b as *mut ffi::PyTypeObject)).tp_dict;
+                            let d = type_dict(b as *mut ffi::PyTypeObject);
                             if d.is_null() {
                                 break;
                             }

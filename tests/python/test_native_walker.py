@@ -79,7 +79,9 @@ def test_the_heap_program_covers_every_kind(pair):
         assert any(x.get("own") is True and x.get("nb") == 8000 and x.get("dt") == "float64" for x in arrays)
         assert ".base" in labels
         assert any(x.get("dev") == "file" or "nb" in x for _e, x in by_type.get("mmap.mmap", []))
-    assert by_type["__main__.Slotted"][0][1]["a"] == "slots+inline"
+    # 3.13+ keeps values inline only for classes without other slots: a "__dict__" slot beside
+    # others gets a real dict on the first attribute (docs/LAYOUT.md)
+    assert by_type["__main__.Slotted"][0][1]["a"] == ("slots+inline" if sys.version_info < (3, 13) else "slots+dict")
     assert {x.get("a") for _e, x in by_type["__main__.WithDict"]} == {"dict"}
 
 
