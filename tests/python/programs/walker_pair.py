@@ -149,7 +149,17 @@ agent.dump(sys.argv[1] + ".warm")
 os.unlink(sys.argv[1] + ".warm")
 order = ["native", "agent"] if len(sys.argv) > 3 and sys.argv[3] == "native-first" else ["agent", "native"]
 paths = {"agent": sys.argv[1], "native": sys.argv[2]}
-stats = {w: dump(w, paths[w]) for w in order}
+
+
+def pair():
+    # locals, not a container filled between the dumps: a frame may differ (each dump() call has
+    # its own), the heap may not (3.12+ inlines comprehensions into this module's frame)
+    first = dump(order[0], paths[order[0]])
+    second = dump(order[1], paths[order[1]])
+    return {order[0]: first, order[1]: second}
+
+
+stats = pair()
 stop.set()
 t.join()
 for w, st in stats.items():
