@@ -265,18 +265,18 @@ impl From<io::Error> for Failed {
 fn dispatch(cmd: &Command, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
     match cmd {
         Command::Summary(a) => {
-            let g = crate::snapshot::load(&a.snapshot)?;
+            let g = load(&a.snapshot)?;
             let analysis = Analysis::new(&g);
             let s = crate::summary::summarize(&g, a.top, Some(analysis.retained_by_type()));
             emit(out, a.json, &s, crate::summary::write_text)?;
         }
         Command::Top(a) => {
-            let g = crate::snapshot::load(&a.snapshot)?;
+            let g = load(&a.snapshot)?;
             let t = crate::top::top(&Analysis::new(&g), a.top);
             emit(out, a.json, &t, crate::top::write_text)?;
         }
         Command::Paths(a) => {
-            let g = crate::snapshot::load(&a.snapshot)?;
+            let g = load(&a.snapshot)?;
             let (objects, by_type) = match (&a.id, &a.type_name) {
                 (Some(id), _) => (vec![inspect::find_object(&g, id)?], false),
                 (None, Some(t)) => (inspect::instances_of(&g, t)?, true),
@@ -286,19 +286,19 @@ fn dispatch(cmd: &Command, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
             emit(out, a.json, &r, inspect::write_paths_text)?;
         }
         Command::Cycles(a) => {
-            let g = crate::snapshot::load(&a.snapshot)?;
+            let g = load(&a.snapshot)?;
             let r = crate::cycles::cycles(&Analysis::new(&g), a.top);
             emit(out, a.json, &r, crate::cycles::write_text)?;
         }
         Command::Show(a) => {
-            let g = crate::snapshot::load(&a.snapshot)?;
+            let g = load(&a.snapshot)?;
             let v = inspect::find_object(&g, &a.id)?;
             let scope = if a.deep_all { DeepScope::All } else { DeepScope::Data };
             let s = inspect::show(&Analysis::new(&g), v, a.limit, scope);
             emit(out, a.json, &s, inspect::write_show_text)?;
         }
         Command::Suggest(a) => {
-            let g = crate::snapshot::load(&a.snapshot)?;
+            let g = load(&a.snapshot)?;
             let options = crate::suggest::Options { min_saving: a.min, top: a.top };
             let r = crate::suggest::report(&Analysis::new(&g), &options);
             emit(out, a.json, &r, crate::suggest::write_text)?;
@@ -333,9 +333,9 @@ fn run_diff(a: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
     // One after the other, each analysed before the next is read: the loader already uses every
     // core, and the peak of a load (the file's bytes beside the arrays they become) then meets one
     // finished graph and analysis instead of two graphs and two analyses in the making.
-    let ga = crate::snapshot::load(before)?;
+    let ga = load(before)?;
     let ra = crate::algo::Analysis::new(&ga);
-    let gb = crate::snapshot::load(after)?;
+    let gb = load(after)?;
     let rb = crate::algo::Analysis::new(&gb);
     let opts = crate::diff::Options { top: a.top, min: a.min };
     let mut d = crate::diff::diff(&ga, &gb, &ra, &rb, opts);
@@ -373,7 +373,7 @@ fn run_trend(a: &TrendArgs, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
     let mut intervals = Vec::new();
     let mut prev: Option<Analysis<Rc<crate::Graph>>> = None;
     for path in &a.snapshots {
-        let g = Rc::new(crate::snapshot::load(path)?);
+        let g = Rc::new(load(path)?);
         let cur = Analysis::new(g);
         sides.push(crate::diff::Side::of(cur.graph()));
         if let Some(p) = prev.take() {
@@ -394,6 +394,16 @@ fn run_trend(a: &TrendArgs, out: &mut dyn Write) -> Result<ExitStatus, Failed> {
         crate::trend::write_text(out, &t, a.top)?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// Reads a snapshot and says once on stderr what its writer could not record on that Python (a
+/// layout part that failed its self-check, or a version the agent has no table for).
+fn load(path: &std::path::Path) -> crate::error::Result<crate::graph::Graph> {
+    let g = crate::snapshot::load(path)?;
+    if let Some(note) = g.header.layout_note() {
+        let _ = writeln!(io::stderr().lock(), "note: {}: {note}", path.display());
+    }
+    Ok(g)
 }
 
 /// `error: ...` on one line (bad input: file, line, problem); a closed stderr is ignored, never a panic.

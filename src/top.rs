@@ -52,6 +52,8 @@ pub struct RootCounts {
     pub unreferenced: u64,
     /// Classes no other root reaches, held from C (extension modules, the interpreter).
     pub c_held: u64,
+    /// The interpreter's own tables (3.14+: interned strings), kept out of the holders.
+    pub internal: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,6 +88,7 @@ pub fn top<G: Deref<Target = Graph>>(a: &Analysis<G>, count: usize) -> Top {
             RootKind::Frame => roots.frames += 1,
             RootKind::Unreferenced => roots.unreferenced += 1,
             RootKind::CHeld => roots.c_held += 1,
+            RootKind::Internal => roots.internal += 1,
         }
     }
     let unreachable_size = g.nodes().filter(|&v| a.is_garbage(v)).map(|v| g.shallow_size(v)).sum();
@@ -183,13 +186,14 @@ pub fn holders<G: Deref<Target = Graph>>(a: &Analysis<G>, count: usize) -> Vec<N
 pub fn write_text(w: &mut dyn Write, t: &Top) -> std::io::Result<()> {
     writeln!(
         w,
-        "heap: {} in {} objects; roots: {} modules, {} frames, {} unreferenced, {} classes held from C; unreachable: {} objects ({})",
+        "heap: {} in {} objects; roots: {} modules, {} frames, {} unreferenced, {} classes held from C{}; unreachable: {} objects ({})",
         format_size(t.total_size),
         format_count(t.objects),
         format_count(t.roots.modules),
         format_count(t.roots.frames),
         format_count(t.roots.unreferenced),
         format_count(t.roots.c_held),
+        if t.roots.internal > 0 { format!(", {} interpreter tables", format_count(t.roots.internal)) } else { String::new() },
         format_count(t.unreachable_objects),
         format_size(t.unreachable_size),
     )?;

@@ -95,6 +95,8 @@ class RootCounts(_Record):
     unreferenced: int
     #: Classes no other root reaches, held from C (extension modules, the interpreter).
     c_held: int = 0
+    #: The interpreter's own tables the collector tracks (3.14+: interned strings).
+    internal: int = 0
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ pub enum PathStart {
     /// A class held from C (`RootKind::CHeld`).
     #[serde(rename = "c-held")]
     CHeld,
+    /// An interpreter table (`RootKind::Internal`).
+    Internal,
     /// A representative of cyclic garbage: no root reaches the object.
     Garbage,
 }
@@ -46,6 +48,7 @@ impl From<RootKind> for PathStart {
             RootKind::Frame => PathStart::Frame,
             RootKind::Unreferenced => PathStart::Unreferenced,
             RootKind::CHeld => PathStart::CHeld,
+            RootKind::Internal => PathStart::Internal,
         }
     }
 }
@@ -191,7 +194,7 @@ impl ShortestPaths {
             Err(_) => "",
         };
         match kind {
-            PathStart::Modules | PathStart::Frame | PathStart::CHeld if !root_name.is_empty() => root_name.to_string(),
+            PathStart::Modules | PathStart::Frame | PathStart::CHeld | PathStart::Internal if !root_name.is_empty() => root_name.to_string(),
             PathStart::Modules => "sys.modules".to_string(),
             PathStart::Garbage => format!("<unreachable: cyclic garbage> {}", object_ref(g, start)),
             _ => format!("<unreferenced {} at {:#x}>", g.type_name(start), g.id(start)),

@@ -322,8 +322,17 @@ impl GraphBuilder {
         }
 
         let mut root_list: Vec<Root> = Vec::new();
-        for (id, kind, name) in roots {
+        for (id, mut kind, mut name) in roots {
             if let Some(node) = lookup(id) {
+                // an interpreter table the header names (docs/FORMAT.md `internals`)
+                if kind == RootKind::Unreferenced {
+                    if let Some((what, _)) = header.internals.iter().find(|(_, &i)| i == id) {
+                        kind = RootKind::Internal;
+                        if name.is_empty() {
+                            name = format!("<{}>", what.replace('_', " "));
+                        }
+                    }
+                }
                 root_list.push(Root { node, kind, name });
             }
         }

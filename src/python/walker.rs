@@ -1554,7 +1554,13 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
     ex.add(objs.as_ptr() as usize)?;
     ex.add(ctx.as_ptr() as usize)?;
     let roots = agent.getattr("_frame_roots")?.call1((&ctx, &ex))?.cast_into::<PyList>()?;
-    let header: String = agent.getattr("_header")?.call1((false, wall, gc_was))?.extract()?;
+    // the interpreter's interned strings (3.14+): a root named as the agent names it
+    let interned: Option<u64> = agent.getattr("_interned_strings")?.call0()?.extract()?;
+    let internals = pyo3::types::PyDict::new(py);
+    if let Some(i) = interned {
+        internals.set_item("interned_strings", i)?;
+    }
+    let header: String = agent.getattr("_header")?.call1((false, wall, gc_was, internals))?.extract()?;
     let mut header: serde_json::Value = serde_json::from_str(&header).unwrap_or_default();
     header["walker"] = "native".into();
     let header: Header = serde_json::from_value(header).unwrap_or_default();
@@ -1710,6 +1716,9 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
                 roots.push((modules as u64, RootKind::Modules, "sys.modules"));
             }
             roots.extend(frame_roots.iter().map(|(f, name)| (*f as u64, RootKind::Frame, name.as_str())));
+            if let Some(i) = interned {
+                roots.push((i, RootKind::Unreferenced, INTERNED));
+            }
             match SnapshotStream::create(path, gzip, &header, &roots) {
                 Ok(stream) => w.stream = Some(stream),
                 Err(e) => {
@@ -1756,6 +1765,9 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
     for (f, name) in frame_roots {
         b.add_root(f as u64, RootKind::Frame, &name);
     }
+    if let Some(i) = interned {
+        b.add_root(i, RootKind::Unreferenced, INTERNED);
+    }
     b.header = header;
     b.path = PathBuf::from("<memory>");
     let objects = b.ids.len() as u64;
@@ -1796,6 +1808,9 @@ fn dump<'py>(py: Python<'py>, path: PathBuf, compress: Option<bool>, exclude_ids
         Err(e) => Err(e),
     }
 }
+
+/// The root name of the interpreter's interned strings (the agent's).
+const INTERNED: &str = "<interned strings>";
 
 /// Versions whose layout the walker knows (the agent verifies each part in the process).
 const MINORS: std::ops::RangeInclusive<u8> = 11..=15;

@@ -35,9 +35,39 @@ pub struct Header {
     /// writers before heapdiff 0.2, which wrote them as `gc.get_referents` lists them (last item
     /// first); the renderer then counts indexes from the end (see [`Header::items_reversed`]).
     pub item_order: Option<String>,
+    /// Ids of the interpreter's own tables in the snapshot: `{"interned_strings": ID}` (3.14+).
+    pub internals: BTreeMap<String, u64>,
+    /// Every other field a writer added (`ctypes_layout`, `ctypes_layout_failed`, ...), kept so that
+    /// a file written from this header (the native walker's) says what the agent's says.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
+/// The layout parts the agent verifies (docs/LAYOUT.md) and what a snapshot lacks without each.
+const LAYOUT_PARTS: [(&str, &str); 7] = [
+    ("keys", "attribute names"),
+    ("member", "slot and C field names"),
+    ("type", "type dicts"),
+    ("func", "function fields"),
+    ("code", "code object fields"),
+    ("frame", "frame locals"),
+    ("gen", "generator locals"),
+];
+
 impl Header {
+    /// What the writer could not record because a part of CPython's layout was not verified on this
+    /// Python (`ctypes_layout` lacks it), as one line; None when nothing is missing or the file
+    /// predates `ctypes_layout`.
+    pub fn layout_note(&self) -> Option<String> {
+        let verified: Vec<&str> = self.other.get("ctypes_layout")?.as_array()?.iter().filter_map(|v| v.as_str()).collect();
+        let missing: Vec<&str> = LAYOUT_PARTS.iter().filter(|(p, _)| !verified.contains(p)).map(|&(_, what)| what).collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let python = if self.python.is_empty() { "this Python".to_string() } else { format!("CPython {}", self.python) };
+        Some(format!("{} unavailable on {python}: paths show types there (docs/LAYOUT.md)", missing.join(", ")))
+    }
+
     /// Refs of exact lists and tuples are written last item first (files of writers before 0.2:
     /// they carry an agent name but no `item_order`).
     pub fn items_reversed(&self) -> bool {
@@ -68,6 +98,10 @@ pub enum RootKind {
     /// (an extension module's state, the interpreter's caches), not garbage. Derived by the loader.
     #[serde(rename = "c-held")]
     CHeld,
+    /// A table of the interpreter's own that the collector tracks although no Python object refers
+    /// to it (3.14+: the dict of interned strings), named by the header's `internals`. Derived by the
+    /// loader from an `unreferenced` root of the file; kept out of the holders like `c-held`.
+    Internal,
 }
 
 impl RootKind {
@@ -77,6 +111,7 @@ impl RootKind {
             "frame" => Some(RootKind::Frame),
             "unreferenced" => Some(RootKind::Unreferenced),
             "c-held" => Some(RootKind::CHeld),
+            "internal" => Some(RootKind::Internal),
             _ => None,
         }
     }
