@@ -34,8 +34,10 @@ pub struct Header {
     /// `"index"`: refs of exact `list` and `tuple` objects are in index order. Absent in files of
     /// writers before heapdiff 0.2, which wrote them as `gc.get_referents` lists them (last item
     /// first); the renderer then counts indexes from the end (see [`Header::items_reversed`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_order: Option<String>,
     /// Ids of the interpreter's own tables in the snapshot: `{"interned_strings": ID}` (3.14+).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub internals: BTreeMap<String, u64>,
     /// Every other field a writer added (`ctypes_layout`, `ctypes_layout_failed`, ...), kept so that
     /// a file written from this header (the native walker's) says what the agent's says.
