@@ -1225,6 +1225,20 @@ def _field_labels(oid, fields, ids):
     return _match_labels(ids, ei, el)
 
 
+def _add_fields(base, fields, gr, ids, labs):
+    """Appends the objects of the non-NULL fields (offset, label) of the struct at `base`."""
+    M = _M
+    for off, lb in fields:
+        if M[(base + off) >> 3]:
+            try:
+                v = _pyo_from(base + off).value
+            except ValueError:
+                continue
+            gr.append(v)
+            ids.append(id(v))
+            labs.append(lb)
+
+
 def _local_slots(fr, ci, lay):
     """Object addresses (0 for an empty slot) of the co_nlocalsplus locals of interpreter frame `fr`
     running code `ci` (addresses); 3.14+ tagged references are untagged."""
@@ -1834,26 +1848,10 @@ def _walk(objs, out, ctx, roots, exclude, t0):
                         x.append('"n":' + enc(q))
                     if use_code and not gr:
                         labs = []
-                        for off, lb in code_fields:
-                            if M[(oid + off) >> 3]:
-                                try:
-                                    v = pyo_from(oid + off).value
-                                except ValueError:
-                                    continue
-                                gr.append(v)
-                                ids.append(id(v))
-                                labs.append(lb)
+                        _add_fields(oid, code_fields, gr, ids, labs)
                         cc = M[(oid + co_cached) >> 3] if co_cached else 0
                         if cc:  # 3.12+: the cached co_code, co_varnames, ... the code object owns
-                            for off, lb in cached_fields:
-                                if M[(cc + off) >> 3]:
-                                    try:
-                                        v = pyo_from(cc + off).value
-                                    except ValueError:
-                                        continue
-                                    gr.append(v)
-                                    ids.append(id(v))
-                                    labs.append(lb)
+                            _add_fields(cc, cached_fields, gr, ids, labs)
                 elif kind == K_FRAME:
                     try:
                         q = _code_qualname(_f_code(o))

@@ -1360,22 +1360,15 @@ impl Walker {
                 f.rich().n = self.code_qualname(o);
                 if gr.is_empty() && self.lay.code.is_some() {
                     labs.clear();
-                    for &(o, l) in &self.l.code {
-                        let p = word(off(oid, o));
-                        if p != 0 {
-                            added.push((p as Obj, l));
-                        }
-                    }
+                    let fields_at = |base: usize, fields: &[(isize, LabelIndex)], added: &mut Vec<(Obj, LabelIndex)>| {
+                        added.extend(fields.iter().map(|&(o, l)| (word(off(base, o)) as Obj, l)).filter(|(p, _)| !p.is_null()));
+                    };
+                    fields_at(oid, &self.l.code, &mut added);
                     // 3.12+: the cached co_code, co_varnames, ... the code object owns
                     let cached = self.lay.code.map_or(0, |c| c.cached);
                     let cc = if cached != 0 { word(off(oid, cached)) } else { 0 };
                     if cc != 0 {
-                        for &(o, l) in &self.l.code_cached {
-                            let p = word(off(cc, o));
-                            if p != 0 {
-                                added.push((p as Obj, l));
-                            }
-                        }
+                        fields_at(cc, &self.l.code_cached, &mut added);
                     }
                 }
             }
