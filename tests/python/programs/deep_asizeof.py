@@ -117,6 +117,10 @@ def referents(o):
     refs = list(gc.get_referents(o))
     if isinstance(o, dict):
         refs.extend(o.keys())  # str keys are not traversed
+    elif INLINE_VALUES and type(o).__flags__ & INLINE_VALUES and ctypes.c_size_t.from_address(id(o) - 24).value:
+        # 3.13+: a dict made by `__dict__` points at the inline values, which gc.get_referents visits
+        # instead of the dict; the snapshot has the dict as one more edge (docs/LAYOUT.md, inline313)
+        refs.append(o.__dict__)
     return refs
 
 
@@ -141,6 +145,18 @@ def twin(o):
     return list(seen.values())
 
 
+# Py_TPFLAGS_INLINE_VALUES (3.13+): the values live in the object's own allocation, which
+# sys.getsizeof leaves out (gh-128762) and the snapshot adds as extra.i, dict or no dict
+INLINE_VALUES = 1 << 2 if sys.version_info >= (3, 13) else 0
+
+
+def extra_bytes(x):
+    """x's snapshot size is more than sys.getsizeof(x): inline values (3.13+), or a values array."""
+    if INLINE_VALUES:
+        return bool(type(x).__flags__ & INLINE_VALUES)
+    return inline(x)
+
+
 def inline(x):
     """x keeps its attributes inline: its class manages its dict, and the dict pointer before the
     object (id(x) - 24) is NULL, or on 3.12 a tagged pointer to the values (low bit set)."""
@@ -155,9 +171,10 @@ INLINE = {}
 for name, o in OBJECTS.items():
     found = twin(o)
     INLINE[name] = [x for x in found if inline(x)]
-    # the snapshot adds each inline instance's values array (extra.i), which Python cannot size
-    side[name] = {"id": id(o), "twin": [sum(map(size, found)), len(found)], "inline_ids": [id(x) for x in INLINE[name]],
-                  "own_size_inline": [size(x) for x in INLINE[name]]}
+    extra = [x for x in found if extra_bytes(x)]
+    # the snapshot adds each inline instance's values (extra.i), which sys.getsizeof leaves out
+    side[name] = {"id": id(o), "twin": [sum(map(size, found)), len(found)], "inline_ids": [id(x) for x in extra],
+                  "own_size_inline": [size(x) for x in extra], "dictless": len(INLINE[name])}
 st = agent.dump(sys.argv[1])
 assert st.error is None, st.error
 for name, o in OBJECTS.items():
