@@ -212,7 +212,7 @@ def test_attribute_labels_inline_dict_slots(tmp_path):
         assert lab[".attr"] == id(sd.attr)
     lab = s.labelled(sub)
     assert lab[".first"] == id(sub.first)
-    if VERSION >= (3, 13):  # a subclass of a slots class has a managed dict without inline values: a real dict
+    if VERSION == (3, 13):  # a subclass of a slots class: a managed dict without inline values (3.14 has them again)
         assert s.extra(sub)["a"] == "slots+dict" and lab[".__dict__"] == id(sub.__dict__)
         assert s.labelled(sub.__dict__)["['extra']"] == id(sub.extra)
     else:

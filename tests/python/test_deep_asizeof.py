@@ -4,8 +4,8 @@ Each kind is equal to asizeof (with align=1: asizeof rounds every size up to 8 b
 difference is one of the documented rules, checked here by its own numbers:
 - inline attribute values (3.11+): asizeof reads obj.__dict__, which creates a dict, and sizes that
   dict and its keys; the snapshot has the instance with its inline values (`extra.i`) instead; on 3.13+
-  the inline values stay allocated once a dict exists (`extra.i` of an instance with a dict too), and a
-  class with `__slots__` and `__dict__` has no inline values (a real dict from the start);
+  the inline values stay allocated once a dict exists (`extra.i` of an instance with a dict too), and on
+  3.13 only a class with `__slots__` and `__dict__` has no inline values (a real dict from the start);
 - numpy: native buffers are counted once, by the owner (asizeof also counts a view's data), and an
   array's `base` of None is no edge (asizeof counts None's 16 bytes);
 - asizeof sees no items in a deque, and sizes a function as code (0 B with code=False); heapdiff
@@ -23,7 +23,8 @@ PROGRAM = Path(__file__).resolve().parent / "programs" / "deep_asizeof.py"
 EQUAL = {"instance_dict", "slots", "nested_lists", "nested_dicts", "dataclass_slots", "namedtuple",
          "tuple_of_str", "set_of_int", "frozenset", "bytes", "bytearray", "str_nonascii", "big_int"}
 INLINE = {"instance_inline", "slots_and_dict", "dataclass", "list_of_instances"}
-if sys.version_info >= (3, 13):  # `__slots__ = ("a", "__dict__")` has no inline values: a real dict from the start
+if sys.version_info[:2] == (3, 13):  # `__slots__ = ("a", "__dict__")` has no inline values there (3.14 has
+    # them again): a real dict from the start
     INLINE.remove("slots_and_dict")
     EQUAL.add("slots_and_dict")
 NUMPY = {"numpy_array", "numpy_view"}
