@@ -1225,6 +1225,23 @@ def _field_labels(oid, fields, ids):
     return _match_labels(ids, ei, el)
 
 
+# 3.12's _asyncio visits, from its module state, a free list of future iterators that are dead
+# (refcount 0): gc.get_referents(module) would hand them out with a reference, and dropping it frees
+# them a second time (the free list then loops and the interpreter hangs in its next collection).
+# Those modules are written with their __dict__ as their only referent.
+_UNTRAVERSED_MODULES = ("_asyncio",) if sys.version_info[:2] == (3, 12) else ()
+
+
+def _module_referents(o):
+    """gc.get_referents of a module, except for the modules above (their __dict__ only)."""
+    if _UNTRAVERSED_MODULES:
+        md = _mod_dict(o)
+        nm = _dict_get(md, "__name__") if type(md) is dict else None
+        if type(nm) is str and nm in _UNTRAVERSED_MODULES:
+            return [md]
+    return _get_referents(o)
+
+
 def _add_fields(base, fields, gr, ids, labs):
     """Appends the objects of the non-NULL fields (offset, label) of the struct at `base`."""
     M = _M
@@ -1780,7 +1797,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
             # less frequent kinds: refs (objects) and labels, plus extra fields
             x = ['"e":"sizeof"'] if err else []
             try:
-                gr = get_referents(o)
+                gr = get_referents(o) if kind != K_MODULE else _module_referents(o)
                 ids = list(map(id, gr))
                 labs = None
                 if kind == K_GEN or (K_ND <= kind <= K_PD and info[1] is not None):  # instance with attributes of its own
@@ -1903,7 +1920,7 @@ def _walk(objs, out, ctx, roots, exclude, t0):
             except _NotReady:
                 labs = None
             except Exception:
-                gr = get_referents(o)
+                gr = get_referents(o) if kind != K_MODULE else _module_referents(o)
                 ids = list(map(id, gr))
                 labs = None
             if gr:

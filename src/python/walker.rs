@@ -173,7 +173,8 @@ unsafe fn text_of(o: Obj, str_type: usize) -> Option<String> {
 }
 
 unsafe extern "C" fn visit(o: Obj, arg: *mut c_void) -> c_int {
-    if !o.is_null() {
+    // a dead object a traverse still visits (3.12's _asyncio free list): never take a reference
+    if !o.is_null() && ffi::Py_REFCNT(o) > 0 {
         (*(arg as *mut Vec<Obj>)).push(o);
     }
     0
@@ -497,6 +498,8 @@ struct Walker {
     sizes: Sizes,
     /// The CPython layout the agent verified (`layout_offsets()`, docs/LAYOUT.md).
     lay: Layout,
+    /// CPython 3.x.
+    minor: u8,
     /// The file being written (`heapdiff.dump`): records go to it every [`CHUNK`] objects instead
     /// of piling up in `b`.
     stream: Option<SnapshotStream>,
@@ -950,6 +953,24 @@ impl Walker {
         }
     }
 
+    /// 3.12's `_asyncio` (the agent's `_UNTRAVERSED_MODULES`): its traverse visits a free list of
+    /// dead objects, so the walk writes its `__dict__` as its only referent, as the agent does.
+    unsafe fn untraversed_module(&self, o: Obj) -> bool {
+        if self.minor != 12 {
+            return false;
+        }
+        let md = word(o as usize + 16) as Obj;
+        if md.is_null() || ty(md) as usize != self.t.dict {
+            return false;
+        }
+        let nm = ffi::PyDict_GetItemWithError(md, self.name_str);
+        if nm.is_null() {
+            ffi::PyErr_Clear();
+            return false;
+        }
+        text_of(nm, self.t.str_).as_deref() == Some("_asyncio")
+    }
+
     /// `co_qualname` of a code object: read where the verified table says, else through the code
     /// type's own getter (code objects run no user code).
     unsafe fn code_qualname(&self, code: Obj) -> Option<String> {
@@ -1263,6 +1284,11 @@ impl Walker {
         let s = self.t.str_;
         let mut gr = std::mem::take(&mut sc.refs);
         referents(o, &mut gr);
+        if info.kind == Kind::Module && self.untraversed_module(o) {
+            // the agent's _UNTRAVERSED_MODULES: the module's __dict__ only
+            gr.clear();
+            gr.push(word(oid + 16) as Obj);
+        }
         // Objects added to the referents: (object, label); they are pushed too.
         let mut added: Vec<(Obj, LabelIndex)> = Vec::new();
         let ids = addrs(&gr);
@@ -1654,6 +1680,7 @@ fn walk_heap(py: Python<'_>, exclude: &[u64], file: Option<(&Path, bool)>) -> Py
         label_buf: String::new(),
         sizes: unsafe { Sizes::new(sizeof_str.as_ptr(), &probe_ptrs, py.version_info().minor, ascii_layout(py)) },
         lay,
+        minor: py.version_info().minor,
         stream: None,
     };
     let ml_on = ctx.getattr("ml")?.is_truthy()?;

@@ -118,3 +118,25 @@ def test_reports_say_what_an_unverified_layout_left_out(heapdiff_bin, tmp_path):
     version = ".".join(map(str, sys.version_info[:3]))
     assert done.stderr.count("\n") == 1
     assert f"note: {tmp_path / 'snap.json'}: attribute names unavailable on CPython {version}" in done.stderr
+
+
+@pytest.mark.parametrize("walker", ["agent", "native"])
+def test_a_dump_takes_no_reference_to_dead_objects_of_a_free_list(tmp_path, walker):
+    # 3.12's _asyncio visits its free list of dead future iterators from its module's traverse: a
+    # walker that kept a reference to one freed it twice, and the next collection looped forever
+    run(f"""
+        import asyncio, gc
+        import heapdiff
+        from heapdiff import agent
+
+        async def main():
+            for _ in range(5):
+                fut = asyncio.get_running_loop().create_future()
+                asyncio.get_running_loop().call_soon(fut.set_result, 1)
+                await fut   # its iterator goes to the free list
+        asyncio.run(main())
+        st = (agent.dump if {walker!r} == "agent" else heapdiff.dump)("snap.json")
+        assert st.error is None, st.error
+        gc.collect()
+        print("collected")
+    """, tmp_path)
