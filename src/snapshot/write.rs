@@ -80,8 +80,17 @@ fn attr_text(a: AttrStorage) -> &'static str {
 pub fn write(g: &Graph, w: &mut dyn Write) -> std::io::Result<()> {
     let mut counter = Counter { inner: w, bytes: 0 };
     let w = &mut counter;
-    let roots: Vec<(u64, RootKind, &str)> =
-        g.roots.iter().filter(|r| matches!(r.kind, RootKind::Modules | RootKind::Frame)).map(|r| (g.id(r.node), r.kind, r.name.as_str())).collect();
+    // written as the writers write them: an interpreter table as a named `unreferenced` root (the
+    // header's `internals` makes it `internal` again); derived roots are derived again on load
+    let roots: Vec<(u64, RootKind, &str)> = g
+        .roots
+        .iter()
+        .filter_map(|r| match r.kind {
+            RootKind::Modules | RootKind::Frame => Some((g.id(r.node), r.kind, r.name.as_str())),
+            RootKind::Internal => Some((g.id(r.node), RootKind::Unreferenced, r.name.as_str())),
+            RootKind::Unreferenced | RootKind::CHeld => None,
+        })
+        .collect();
     write_head(w, &g.header, &roots)?;
     // Records are formatted in parallel chunks and written in order.
     const CHUNK: u32 = 1 << 16;

@@ -180,7 +180,10 @@ pub fn dict_of_same_keys<G: Deref<Target = Graph>>(cx: &Cx<G>) -> Vec<Suggestion
             }
             keys.push(l);
         }
-        if !ok || keys.is_empty() || keys.len() > MAX_KEYS {
+        // only dunder keys: a namespace of the interpreter's (the `__dict__` a classmethod or a
+        // function copies `__module__`, `__name__`, `__qualname__`, `__doc__` into), not a record
+        let dunder = |l: &LabelIndex| dict_key_name(g.label(*l)).is_some_and(|k| k.len() > 4 && k.starts_with("__") && k.ends_with("__"));
+        if !ok || keys.is_empty() || keys.len() > MAX_KEYS || keys.iter().all(dunder) {
             continue;
         }
         keys.sort_unstable();

@@ -7,6 +7,8 @@ import textwrap
 
 from pathlib import Path
 
+import pytest
+
 PYTHON_DIR = Path(__file__).resolve().parents[2] / "python"
 
 
@@ -27,6 +29,10 @@ def run_json(binary, *args):
     return json.loads(out.stdout)
 
 
+@pytest.mark.xfail(sys.version_info[:2] == (3, 12), strict=True, reason=(
+    "3.12's _ctypes caches array types in a C static dict in a cycle with a DictRemover and a weakref "
+    "proxy (made by the agent's own ctypes reads): held from C, reported as garbage until the agent "
+    "records refcounts (issue 14, point 5)"))
 def test_collected_heap_has_no_cyclic_garbage(tmp_path, heapdiff_bin):
     snap = dump(tmp_path, "gc.collect()\n")
     cycles = run_json(heapdiff_bin, "cycles", snap)
@@ -42,6 +48,10 @@ def test_classes_kept_by_c_are_roots_in_the_service_snapshot(heapdiff_bin):
     assert top["unreachable_objects"] == 0, top["unreachable_objects"]
 
 
+@pytest.mark.xfail(sys.version_info[:2] == (3, 12), strict=True, reason=(
+    "3.12's _ctypes caches array types in a C static dict in a cycle with a DictRemover and a weakref "
+    "proxy (made by the agent's own ctypes reads): held from C, reported as garbage until the agent "
+    "records refcounts (issue 14, point 5)"))
 def test_a_dropped_instance_cycle_is_still_garbage(tmp_path, heapdiff_bin):
     snap = dump(tmp_path, """
         gc.collect()
